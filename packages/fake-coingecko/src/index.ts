@@ -1,0 +1,1 @@
+export { FakeCoinGecko, startFakeCoinGecko, type Fault, type RecordedRequest } from './fake-coingecko.ts';

@@ -1,0 +1,12 @@
+export {
+  createPool,
+  withTransaction,
+  sqlState,
+  isConnectionError,
+  errorSummary,
+  type Pool,
+  type PoolClient,
+  type PoolSettings,
+  type QueryResultRow,
+  type Isolation,
+} from './pool.ts';

@@ -1,0 +1,9 @@
+import { serveApp } from '@crypto-invest/http';
+import { createLogger } from '@crypto-invest/logger';
+import { createApp } from './app.ts';
+import { loadDashboardConfig } from './config.ts';
+
+const config = loadDashboardConfig(process.env);
+const logger = createLogger({ service: 'dashboard', level: config.logLevel });
+
+await serveApp({ fetch: createApp({ config, logger }).fetch, host: config.http.host, port: config.http.port, logger });
