@@ -40,7 +40,7 @@ describe('createServiceApp', () => {
   });
 
   it('answers problems for wrong media type, malformed JSON, big bodies, unknown fields, bad values and missing keys', async () => {
-    const cases: Array<[Promise<Response>, number, string]> = [
+    const cases: Array<[Response | Promise<Response>, number, string]> = [
       [post('{"amount":1}', { 'content-type': 'text/plain', ...auth }), 415, 'Content-Type'],
       [post('{"amount":', undefined), 400, 'body'],
       [post(JSON.stringify({ amount: 1, note: 'x'.repeat(300) })), 413, 'body'],
