@@ -6,6 +6,9 @@
 #   cluster.sh up       create what is missing, start both, wait until streaming
 #   cluster.sh down     stop both cleanly (fast shutdown)
 #   cluster.sh status   print whether each runs and the replication state
+#   cluster.sh failover the primary is lost (stopped now if it still runs): promote the
+#                       replica, make it the primary again on PRIMARY_PORT and clone a new
+#                       replica from it on REPLICA_PORT (runbook: db/README.md)
 #
 # Settings (environment):
 #   CLUSTER_DIR    folder for data, sockets, logs and secrets (default: <repo>/.data/cluster)
@@ -163,9 +166,64 @@ cmd_status() {
   fi
 }
 
+# Failover of the local cluster. Folder roles swap so that the ports stay as they were:
+# the promoted replica's data becomes primary/ (restarted once on PRIMARY_PORT), the lost
+# primary's data is kept aside as primary.lost-<time>, and replica/ is cloned anew.
+cmd_failover() {
+  PG_BIN=$(find_pg_bin)
+  [ -f "$SECRETS" ] || die "no cluster in $CLUSTER_DIR (no secrets.env): nothing to fail over"
+  [ -f "$REPLICA_DATA/standby.signal" ] || die "$REPLICA_DATA holds no standby to promote"
+  ensure_dirs
+  load_secrets
+  check_pid_file "$REPLICA_DATA"
+  running "$REPLICA_DATA" || start_server "$REPLICA_DATA" "$REPLICA_PORT" replica
+
+  local written=""
+  check_pid_file "$PRIMARY_DATA"
+  if running "$PRIMARY_DATA"; then
+    written=$(psql_admin "$PRIMARY_PORT" "$SOCK" -d postgres -tA -c "select pg_current_wal_lsn()" 2>/dev/null || true)
+    note "losing the primary: immediate shutdown, as in a crash (transactions in flight are lost)"
+    as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY_DATA" -m immediate -w -t 60 stop >/dev/null
+  else
+    note "the primary is not running: it is treated as lost"
+  fi
+  local received
+  received=$(psql_admin "$REPLICA_PORT" "$SOCK" -d postgres -tA -c "select pg_last_wal_receive_lsn()")
+  if [ -n "$written" ]; then
+    local behind
+    behind=$(psql_admin "$REPLICA_PORT" "$SOCK" -d postgres -tA -c "select greatest(pg_wal_lsn_diff('$written', '$received'), 0)")
+    note "the replica had received WAL up to $received ($behind bytes behind the primary's $written)"
+  else
+    note "the replica had received WAL up to $received"
+  fi
+
+  note "promoting the replica (pg_promote)"
+  [ "$(psql_admin "$REPLICA_PORT" "$SOCK" -d postgres -tA -c "select pg_promote(true, 60)")" = t ] \
+    || die "the replica was not promoted within 60 s; its log: $LOGS/replica.log"
+  # It follows nobody any more.
+  psql_admin "$REPLICA_PORT" "$SOCK" -d postgres -c "ALTER SYSTEM RESET primary_conninfo" -c "ALTER SYSTEM RESET primary_slot_name"
+
+  local lost
+  lost=$CLUSTER_DIR/primary.lost-$(date -u +%Y%m%dT%H%M%SZ)
+  note "moving the promoted server to the primary's folder and port (one restart)"
+  stop_server "$REPLICA_DATA" "promoted replica"
+  mv "$PRIMARY_DATA" "$lost"
+  mv "$REPLICA_DATA" "$PRIMARY_DATA"
+  start_server "$PRIMARY_DATA" "$PRIMARY_PORT" primary
+  note "the promoted server is the primary on 127.0.0.1:$PRIMARY_PORT; the lost primary's data is kept in $lost"
+
+  init_replica
+  start_server "$REPLICA_DATA" "$REPLICA_PORT" replica
+  wait_streaming
+  local timeline
+  timeline=$(psql_admin "$PRIMARY_PORT" "$SOCK" -d postgres -tA -c "select timeline_id from pg_control_checkpoint()")
+  note "failover done: primary on 127.0.0.1:$PRIMARY_PORT (timeline $timeline), new replica on 127.0.0.1:$REPLICA_PORT (streaming)"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: cluster.sh up|down|status" >&2; exit 2 ;;
+  failover) cmd_failover ;;
+  *) echo "usage: cluster.sh up|down|status|failover" >&2; exit 2 ;;
 esac

@@ -59,7 +59,7 @@ export function describeCluster(settings: ClusterSettings): Cluster {
   };
 }
 
-function runScript(command: 'up' | 'down' | 'status', settings: ClusterSettings, onOutput?: (line: string) => void) {
+function runScript(command: 'up' | 'down' | 'status' | 'failover', settings: ClusterSettings, onOutput?: (line: string) => void) {
   return new Promise<string>((resolve, reject) => {
     const child = spawn('bash', [CLUSTER_SCRIPT, command], {
       env: {
@@ -105,4 +105,14 @@ export async function clusterDown(settings: ClusterSettings, onOutput?: (line: s
 
 export async function clusterStatus(settings: ClusterSettings): Promise<string> {
   return runScript('status', settings);
+}
+
+/**
+ * Fails over: the primary is lost (stopped at once if it still runs), the replica is promoted
+ * and becomes the primary on the primary's port, and a new replica is cloned from it on the
+ * replica's port. The lost primary's data is kept in `<dir>/primary.lost-<time>`. Resolves
+ * once the new replica streams; the output lines say what moved.
+ */
+export async function clusterFailover(settings: ClusterSettings, onOutput?: (line: string) => void): Promise<string> {
+  return runScript('failover', settings, onOutput);
 }

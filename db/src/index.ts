@@ -11,6 +11,7 @@ export {
   clusterUp,
   clusterDown,
   clusterStatus,
+  clusterFailover,
   describeCluster,
   readSecrets,
 } from './cluster.ts';

@@ -3,4 +3,4 @@
  * Kept in its own module so services can import it without loading the migrator;
  * migrations.unit.test.ts checks it names the last entry of the migration list.
  */
-export const LATEST_MIGRATION = 'Migration20261203000100_core_schema';
+export const LATEST_MIGRATION = 'Migration20261203004000_import_staging';

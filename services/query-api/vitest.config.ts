@@ -1,3 +1,4 @@
 import { vitestPreset } from '../../vitest.preset.ts';
 
-export default vitestPreset();
+// Integration tests run against the run's real primary + streaming replica.
+export default vitestPreset({ cluster: true });

@@ -8,6 +8,11 @@ export interface DocsInfo {
   title: string;
   version: string;
   description: string;
+  /** Where the API is served; a relative URL ('.') means "where this document was loaded from". */
+  servers?: Array<{ url: string; description?: string }>;
+  license?: { name: string; identifier?: string; url?: string };
+  /** Descriptions of the tags the routes use. */
+  tags?: Array<{ name: string; description: string }>;
 }
 
 const require = createRequire(import.meta.url);
@@ -45,7 +50,9 @@ const INIT = `window.ui = SwaggerUIBundle({ url: 'openapi.json', dom_id: '#swagg
 export function mountDocs(app: OpenAPIHono<AppEnv>, info: DocsInfo): void {
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, description: info.description },
+    info: { title: info.title, version: info.version, description: info.description, ...(info.license ? { license: info.license } : {}) },
+    ...(info.servers ? { servers: info.servers } : {}),
+    ...(info.tags ? { tags: info.tags } : {}),
   });
   const cache = new Map<string, Buffer>();
   app.get('/docs', (c) => c.html(PAGE(info.title)));

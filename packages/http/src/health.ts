@@ -28,7 +28,9 @@ export function mountHealth(app: OpenAPIHono<AppEnv>, service: string, readiness
     createRoute({
       method: 'get',
       path: '/health',
+      operationId: 'health',
       tags: ['operations'],
+      security: [],
       summary: 'Liveness: the process is up',
       responses: { 200: { description: 'Alive', content: { 'application/json': { schema: HealthSchema } } } },
     }),
@@ -38,7 +40,9 @@ export function mountHealth(app: OpenAPIHono<AppEnv>, service: string, readiness
     createRoute({
       method: 'get',
       path: '/ready',
+      operationId: 'ready',
       tags: ['operations'],
+      security: [],
       summary: 'Readiness: dependencies reachable and usable',
       responses: {
         200: { description: 'Ready', content: { 'application/json': { schema: ReadySchema } } },

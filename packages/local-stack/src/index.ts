@@ -11,3 +11,4 @@ export {
 } from './system.ts';
 export { spawnNodeProcess, stopProcess, waitHealthy, type ManagedProcess } from './processes.ts';
 export { DATA_DIR, CLUSTER_DIR, LOG_DIR, localApiKey } from './local-data.ts';
+export { servicesAfterFailover, type ServiceAfterFailover } from './failover.ts';

@@ -81,6 +81,8 @@ export function serviceEnvironment(name: ServiceName, options: SystemOptions): R
       QUERY_API_URL: url(String(ports['query-api'])),
       PROJECTOR_URL: url(String(ports.projector)),
       ...(options.authDisabled ? {} : { DASHBOARD_API_KEY: options.apiKeys[0] ?? '' }),
+      // The coin picker's search.
+      ...prices,
     },
   };
   return { ...common, ...own[name], ...options.serviceEnv?.[name] };

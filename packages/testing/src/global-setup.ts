@@ -21,12 +21,19 @@ export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), 'crypto-invest-test-'));
   const settings: ClusterSettings = { dir, primaryPort: await freePort(), replicaPort: await freePort() };
   const started = Date.now();
-  const cluster = await clusterUp(settings);
-  const admin = new pg.Client({ connectionString: cluster.url('admin', { database: 'postgres' }) });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE} OWNER crypto_owner`);
-  await admin.end();
-  await migrate(cluster.url('owner', { database: TEMPLATE_DATABASE }));
+  try {
+    const cluster = await clusterUp(settings);
+    const admin = new pg.Client({ connectionString: cluster.url('admin', { database: 'postgres' }) });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE} OWNER crypto_owner`);
+    await admin.end();
+    await migrate(cluster.url('owner', { database: TEMPLATE_DATABASE }));
+  } catch (error) {
+    // A cluster that came up halfway must not outlive a failed setup.
+    await clusterDown(settings).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   process.stderr.write(`[test cluster] primary :${settings.primaryPort} + replica :${settings.replicaPort} ready in ${Date.now() - started} ms (${dir})\n`);
   project.provide('cluster', settings);
 

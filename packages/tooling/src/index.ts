@@ -1,1 +1,1 @@
-export {};
+export { openApiDocumentText, exportOpenApiDocument, type DocumentedApp, type InProcessApp } from './openapi-document.ts';

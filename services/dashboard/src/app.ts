@@ -1,16 +1,76 @@
-import { createServiceApp, mountHealth } from '@crypto-invest/http';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { invalidFields } from '@crypto-invest/contracts';
+import { createServiceApp, httpProblem, mountHealth, problemResponse, sendJson } from '@crypto-invest/http';
 import type { Logger } from '@crypto-invest/logger';
+import { createClientHandler } from './client/serve-client.ts';
+import { createCoinSearch } from './coins/coin-search.ts';
 import type { Config } from './config.ts';
+import { forwardRequest, type ForwardingOptions, type Upstream } from './forwarding/forwarding.ts';
+import { createSystemStatus } from './system/system-status.ts';
 
 export interface DashboardDeps {
   config: Config;
   logger: Logger;
+  /** Outgoing HTTP (the services, CoinGecko); tests may hand in their own. */
+  fetch?: typeof fetch;
 }
 
-/** The dashboard server: serves the single-page app and forwards /api/* to the services. */
+// A command body is a few hundred bytes; the command API itself refuses more than 16 KB.
+const MAX_FORWARDED_BODY = 64 * 1024;
+const MAX_QUERY_LENGTH = 64;
+
+/**
+ * The dashboard server: serves the single-page app and is the browser's only origin. It forwards
+ * /api/command/* and /api/query/* to the services with the API key added here, offers the coin
+ * search and a read-only view of the system's health.
+ */
 export function createApp(deps: DashboardDeps) {
+  const { config } = deps;
+  const outgoing = deps.fetch ?? fetch;
   const { app } = createServiceApp({ service: 'dashboard', logger: deps.logger });
-  mountHealth(app, 'dashboard', async () => ({ ready: true, checks: {} }));
-  app.get('/', (c) => c.html('<!doctype html><title>crypto-invest</title><h1>crypto-invest dashboard</h1>'));
+
+  mountHealth(app, 'dashboard', async () => ({
+    ready: existsSync(join(config.clientDir, 'index.html')),
+    checks: { client: { ok: existsSync(join(config.clientDir, 'index.html')), dir: config.clientDir } },
+  }));
+
+  const command: Upstream = { label: 'command API', baseUrl: config.upstreams.command, prefix: '/api/command' };
+  const query: Upstream = { label: 'query API', baseUrl: config.upstreams.query, prefix: '/api/query' };
+  const forwarding: ForwardingOptions = {
+    upstreams: [command, query],
+    apiKey: config.apiKey,
+    timeoutMs: config.timeouts.upstreamMs,
+    maxBodyBytes: MAX_FORWARDED_BODY,
+    fetch: outgoing,
+  };
+  app.all(`${command.prefix}/*`, (c) => forwardRequest(c, command, forwarding));
+  app.all(`${query.prefix}/*`, (c) => forwardRequest(c, query, forwarding));
+
+  const searchCoins = createCoinSearch({ ...config.coinSearch, fetch: outgoing });
+  app.get('/api/coins/search', async (c) => {
+    const q = (c.req.query('q') ?? '').trim();
+    if (!q || q.length > MAX_QUERY_LENGTH) {
+      throw invalidFields([{ field: 'q', reason: `must be 1 to ${MAX_QUERY_LENGTH} characters` }]);
+    }
+    return sendJson(c, 200, await searchCoins(q));
+  });
+
+  const readSystemStatus = createSystemStatus({
+    urls: config.upstreams,
+    apiKey: config.apiKey,
+    timeoutMs: config.timeouts.statusMs,
+    fetch: outgoing,
+  });
+  app.get('/api/system/status', async (c) => sendJson(c, 200, await readSystemStatus(), { 'cache-control': 'no-store' }));
+
+  const serveClient = createClientHandler(config.clientDir);
+  app.get('*', (c) => {
+    if (c.req.path === '/api' || c.req.path.startsWith('/api/')) {
+      return problemResponse(c, httpProblem(404, 'not-found', 'Not found', `there is no ${c.req.method} ${c.req.path}`));
+    }
+    return serveClient(c);
+  });
+
   return app;
 }

@@ -1,4 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { env, loadConfig, z } from '@crypto-invest/config';
+
+// src/config.ts and the bundled dist/index.js both sit one folder below the workspace,
+// so the built client is found the same way from either.
+const BUILT_CLIENT_DIR = fileURLToPath(new URL('../dist/client/', import.meta.url));
+
+const baseUrl = () => env.url().transform((url) => url.replace(/\/+$/, ''));
 
 /** Every setting of the dashboard server, validated once at start-up. Only this file reads process.env. */
 const Schema = z
@@ -7,15 +14,38 @@ const Schema = z
     HOST: env.host(),
     PORT: env.port(8501),
     LOG_LEVEL: env.logLevel(),
-    COMMAND_API_URL: env.url().default('http://127.0.0.1:8000'),
-    QUERY_API_URL: env.url().default('http://127.0.0.1:8001'),
-    PROJECTOR_URL: env.url().default('http://127.0.0.1:8002'),
+    COMMAND_API_URL: baseUrl().default('http://127.0.0.1:8000'),
+    QUERY_API_URL: baseUrl().default('http://127.0.0.1:8001'),
+    PROJECTOR_URL: baseUrl().default('http://127.0.0.1:8002'),
+    /**
+     * Sent as `Authorization: Bearer …` to the services, from this server only: the browser never
+     * sees it. Optional because the services may run with AUTH=disabled.
+     */
+    DASHBOARD_API_KEY: z
+      .string()
+      .optional()
+      .transform((key) => key?.trim() || undefined)
+      .pipe(z.string().min(24, "must be at least 24 characters (one of the services' API_KEYS)").optional()),
+    /** CoinGecko-compatible API for the coin picker's search (the local fake in tests). */
+    COINGECKO_BASE_URL: baseUrl().default('https://api.coingecko.com/api/v3'),
+    /** Longest wait for an upstream's response headers before answering 503 (streams then flow freely). */
+    UPSTREAM_TIMEOUT_MS: env.milliseconds(10_000),
+    /** Longest wait for each /ready and /admin/status probe of the system view. */
+    STATUS_TIMEOUT_MS: env.milliseconds(2_000),
+    /** Longest wait for the coin search before the built-in list answers instead. */
+    COIN_SEARCH_TIMEOUT_MS: env.milliseconds(3_000),
+    /** Folder of the Vite-built single-page app. */
+    CLIENT_DIR: z.string().min(1).default(BUILT_CLIENT_DIR),
   })
   .transform((c) => ({
     nodeEnv: c.NODE_ENV,
     http: { host: c.HOST, port: c.PORT },
     logLevel: c.LOG_LEVEL,
     upstreams: { command: c.COMMAND_API_URL, query: c.QUERY_API_URL, projector: c.PROJECTOR_URL },
+    apiKey: c.DASHBOARD_API_KEY,
+    coinSearch: { baseUrl: c.COINGECKO_BASE_URL, timeoutMs: c.COIN_SEARCH_TIMEOUT_MS },
+    timeouts: { upstreamMs: c.UPSTREAM_TIMEOUT_MS, statusMs: c.STATUS_TIMEOUT_MS },
+    clientDir: c.CLIENT_DIR,
   }));
 
 export type Config = z.output<typeof Schema>;

@@ -1,24 +1,47 @@
-import { createServiceApp, mountHealth } from '@crypto-invest/http';
+import { LATEST_MIGRATION } from '@crypto-invest/db/schema-version';
+import { createServiceApp, mountDocs, mountHealth } from '@crypto-invest/http';
 import type { Logger } from '@crypto-invest/logger';
 import { errorSummary, type Pool } from '@crypto-invest/postgres';
+import { mountAdmin } from './admin/admin.index.ts';
 import type { Config } from './config.ts';
+import { instrumentProjector } from './projection/projection-metrics.ts';
+import type { Projector } from './projection/projector.ts';
 
 export interface ProjectorDeps {
   config: Config;
   logger: Logger;
+  /** The primary, as crypto_projector. */
   pool: Pool;
+  projector: Projector;
 }
 
 /** The projector's admin HTTP app. index.ts serves it; tests call it in-process. */
 export function createApp(deps: ProjectorDeps) {
-  const { app } = createServiceApp({ service: 'projector', logger: deps.logger });
+  const { app, metrics } = createServiceApp({ service: 'projector', logger: deps.logger });
+  instrumentProjector(deps.projector, metrics);
   mountHealth(app, 'projector', async () => {
-    try {
-      await deps.pool.query('select 1');
-      return { ready: true, checks: { primary: { ok: true, reachable: true } } };
-    } catch (error) {
-      return { ready: false, checks: { primary: { ok: false, reachable: false, error: errorSummary(error).message } } };
-    }
+    const primary = await checkPrimary(deps.pool);
+    return { ready: primary.ok, checks: { primary, projector: { ok: true, role: deps.projector.isActive ? 'active' : 'standby' } } };
   });
+  mountDocs(app, {
+    title: 'crypto-invest projector',
+    version: '1.0.0',
+    description: 'Applies the event log to the statistics read model exactly once. Admin API: status, rebuild without downtime.',
+  });
+  mountAdmin(app, { projector: deps.projector, pool: deps.pool, auth: deps.config.auth });
   return app;
+}
+
+/** The primary answers, accepts writes, and has the newest migration applied. */
+async function checkPrimary(pool: Pool) {
+  try {
+    const { rows } = await pool.query<{ in_recovery: boolean; migrated: boolean }>(
+      `select pg_is_in_recovery() as in_recovery, exists (select 1 from mikro_orm_migrations where name = $1) as migrated`,
+      [LATEST_MIGRATION],
+    );
+    const row = rows[0]!;
+    return { ok: !row.in_recovery && row.migrated, reachable: true, in_recovery: row.in_recovery, migrations_applied: row.migrated };
+  } catch (error) {
+    return { ok: false, reachable: false, error: errorSummary(error).message };
+  }
 }

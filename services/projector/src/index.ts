@@ -1,17 +1,39 @@
 import { serveApp } from '@crypto-invest/http';
-import { createLogger } from '@crypto-invest/logger';
+import { createLogger, type Logger } from '@crypto-invest/logger';
 import { createPool } from '@crypto-invest/postgres';
 import { createApp } from './app.ts';
-import { loadProjectorConfig } from './config.ts';
+import { loadProjectorConfig, type Config } from './config.ts';
+import type { BatchHooks } from './projection/apply-batch.ts';
+import { Projector } from './projection/projector.ts';
 
 const config = loadProjectorConfig(process.env);
 const logger = createLogger({ service: 'projector', level: config.logLevel });
-const pool = createPool({ url: config.database.url, name: 'projector', max: 5, logger });
+// Live loop, rebuild, old-generation cleanup, status and HTTP readiness at once.
+const pool = createPool({ url: config.database.url, name: 'projector', max: 6, statementTimeoutMs: 60_000, logger });
+const projector = new Projector({ pool, databaseUrl: config.database.url, logger, settings: config.projection, hooks: faultHooks(config, logger) });
 
 await serveApp({
-  fetch: createApp({ config, logger, pool }).fetch,
+  fetch: createApp({ config, logger, pool, projector }).fetch,
   host: config.http.host,
   port: config.http.port,
   logger,
-  onShutdown: () => pool.end(),
+  onShutdown: async () => {
+    await projector.stop();
+    await pool.end();
+  },
 });
+projector.start();
+
+/** The test-only crash switch (config refuses it in production). */
+function faultHooks(config: Config, logger: Logger): BatchHooks {
+  const at = config.faults.killBeforeCommitAtBatch;
+  if (at === undefined) return {};
+  let batches = 0;
+  return {
+    beforeCommit: ({ generation, events }) => {
+      if (++batches < at) return;
+      logger.warn({ generation, events, batch: batches }, 'fault injection: SIGKILL after applying a batch, before COMMIT');
+      process.kill(process.pid, 'SIGKILL');
+    },
+  };
+}
