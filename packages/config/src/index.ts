@@ -49,6 +49,23 @@ export const env = {
       .pipe(z.array(z.string().min(24, 'each API key must be at least 24 characters'))),
   /** `AUTH=disabled` turns key checks off; only ever on request. */
   auth: () => z.enum(['required', 'disabled']).default('required'),
+  /**
+   * Comma-separated exact origins (`scheme://host[:port]`) whose pages may call an API
+   * from a browser (CORS). No wildcard: `*` is refused.
+   */
+  corsOrigins: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .refine((o) => o !== '*', 'a wildcard is refused: list the dashboard’s origin(s)')
+            .refine((o) => /^https?:\/\/[^/\s*]+$/.test(o), 'each origin must be scheme://host[:port], without a path'),
+        ),
+      ),
 };
 
 /**

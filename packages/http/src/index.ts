@@ -15,6 +15,8 @@ export { exactJsonBody } from './json-body.ts';
 export { mountDocs, type DocsInfo } from './docs.ts';
 export { mountHealth, type ReadinessReport } from './health.ts';
 export { requireApiKey, keyId, type ApiKeyAuth } from './auth.ts';
+export { rateLimit, type RateLimitOptions } from './rate-limit.ts';
+export { corsForOrigins, type CorsOptions } from './cors.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { serveApp, type ServeOptions } from './serve.ts';
 export { z, createRoute, OpenAPIHono } from '@hono/zod-openapi';

@@ -1,4 +1,4 @@
-import { createServiceApp, mountDocs, mountHealth } from '@crypto-invest/http';
+import { corsForOrigins, createServiceApp, mountDocs, mountHealth, rateLimit, requireApiKey } from '@crypto-invest/http';
 import type { Logger } from '@crypto-invest/logger';
 import type { Pool } from '@crypto-invest/postgres';
 import { LATEST_MIGRATION } from '@crypto-invest/db/schema-version';
@@ -11,7 +11,7 @@ import { mountReadRedirects } from './reads/reads.handlers.ts';
 import { checkPrimary } from './readiness.ts';
 
 export interface CommandApiDeps {
-  config: Pick<Config, 'auth' | 'queryApiPublicUrl' | 'idempotency'> & Partial<Pick<Config, 'imports'>>;
+  config: Pick<Config, 'auth' | 'queryApiPublicUrl' | 'idempotency'> & Partial<Pick<Config, 'imports' | 'writeRateLimit' | 'cors'>>;
   logger: Logger;
   /** The primary, as crypto_command. */
   pool: Pool;
@@ -25,6 +25,16 @@ export interface CommandApiDeps {
 export function createApp(deps: CommandApiDeps) {
   const { app, metrics } = createServiceApp({ service: 'command-api', logger: deps.logger });
   const now = deps.now ?? (() => new Date());
+  if (deps.config.cors) app.use(corsForOrigins({ origins: deps.config.cors.origins }));
+  if (deps.config.writeRateLimit) {
+    // Every write route, in one place and before the routes: the key is checked first
+    // (the limiter counts per key, and a request without a valid key is never counted),
+    // then the key's bucket. The routes check the key again themselves (it is theirs,
+    // and in their OpenAPI security); that costs one hash.
+    const guard = [requireApiKey(deps.config.auth), rateLimit({ ...deps.config.writeRateLimit, what: 'writes' })] as const;
+    app.on('POST', ['/invest', '/investments', '/imports'], ...guard);
+    app.on('DELETE', '/investments/:id', ...guard);
+  }
   mountHealth(app, 'command-api', async () => {
     const primary = await checkPrimary(deps.pool, LATEST_MIGRATION);
     return { ready: primary.ok, checks: { primary } };

@@ -39,6 +39,16 @@ const Schema = z
     IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(24, 'must be at least 24 (clients retry for up to a day)').max(24 * 30).default(24),
     /** Largest CSV file POST /imports reads (64 MiB ≈ a million rows). */
     IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    /**
+     * Writes (POST /invest, /investments, /imports, DELETE) each API key may make per second,
+     * sustained, and at once after a pause. Generous by default: above what this service's
+     * write path sustains on a small machine, so benchmarks and imports are never throttled;
+     * it stops one runaway or leaked key from flooding the primary on bigger hardware.
+     */
+    WRITE_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(1_000),
+    WRITE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
+    /** Origins whose pages may call this API from a browser (the dashboard's); no wildcard. */
+    CORS_ORIGINS: env.corsOrigins('http://127.0.0.1:8501,http://localhost:8501'),
   })
   .superRefine((c, ctx) => {
     checkAuthSettings({ host: c.HOST, auth: c.AUTH, apiKeys: c.API_KEYS }, ctx);
@@ -63,6 +73,8 @@ const Schema = z
     },
     idempotency: { ttlHours: c.IDEMPOTENCY_KEY_TTL_HOURS },
     imports: { maxBytes: c.IMPORT_MAX_BYTES },
+    writeRateLimit: { requestsPerSecond: c.WRITE_RATE_LIMIT_PER_SECOND, burst: c.WRITE_RATE_LIMIT_BURST },
+    cors: { origins: c.CORS_ORIGINS },
   }));
 
 export type Config = z.output<typeof Schema>;

@@ -14,7 +14,20 @@ describe('command API configuration', () => {
       auth: { mode: 'required', keys: ['k'.repeat(32)] },
       prices: { baseUrl: undefined, demoApiKey: undefined, proApiKey: undefined, cacheTtlMs: 60_000, budgetMs: 5_000, timeoutMs: 2_000 },
       idempotency: { ttlHours: 24 },
+      writeRateLimit: { requestsPerSecond: 1_000, burst: 2_000 },
+      cors: { origins: ['http://127.0.0.1:8501', 'http://localhost:8501'] },
     });
+  });
+
+  it('reads the write rate limit and the CORS origins', () => {
+    const config = loadCommandApiConfig({
+      ...base,
+      WRITE_RATE_LIMIT_PER_SECOND: '2.5',
+      WRITE_RATE_LIMIT_BURST: '5',
+      CORS_ORIGINS: 'https://invest.example.com, http://127.0.0.1:9501',
+    });
+    expect(config.writeRateLimit).toEqual({ requestsPerSecond: 2.5, burst: 5 });
+    expect(config.cors.origins).toEqual(['https://invest.example.com', 'http://127.0.0.1:9501']);
   });
 
   it('reads the CoinGecko settings, treating empty values as unset', () => {
@@ -38,6 +51,10 @@ describe('command API configuration', () => {
     [{ IDEMPOTENCY_KEY_TTL_HOURS: '1' }, 'IDEMPOTENCY_KEY_TTL_HOURS'],
     [{ API_KEYS: '' }, 'API_KEYS'],
     [{ AUTH: 'disabled', API_KEYS: '', HOST: '0.0.0.0' }, 'AUTH'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'http://127.0.0.1:8501/app' }, 'CORS_ORIGINS'],
+    [{ WRITE_RATE_LIMIT_PER_SECOND: '0' }, 'WRITE_RATE_LIMIT_PER_SECOND'],
+    [{ WRITE_RATE_LIMIT_BURST: '0' }, 'WRITE_RATE_LIMIT_BURST'],
   ])('refuses %j', (override, variable) => {
     expect(() => loadCommandApiConfig({ ...base, ...override })).toThrow(ConfigError);
     expect(() => loadCommandApiConfig({ ...base, ...override })).toThrow(variable);

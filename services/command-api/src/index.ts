@@ -16,6 +16,10 @@ logger.info(
     coingecko: prices.baseUrl,
     coingecko_key: config.prices.proApiKey ? 'pro' : config.prices.demoApiKey ? 'demo' : 'none',
     query_api: config.queryApiPublicUrl,
+    auth: config.auth.mode,
+    api_keys: config.auth.keys.length,
+    write_rate_limit: config.writeRateLimit,
+    cors_origins: config.cors.origins,
   },
   'starting',
 );

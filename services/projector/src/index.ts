@@ -8,8 +8,9 @@ import { Projector } from './projection/projector.ts';
 
 const config = loadProjectorConfig(process.env);
 const logger = createLogger({ service: 'projector', level: config.logLevel });
-// Live loop, rebuild, old-generation cleanup, status and HTTP readiness at once.
-const pool = createPool({ url: config.database.url, name: 'projector', max: 6, statementTimeoutMs: 60_000, logger });
+// At once: the live loop, a rebuild's batch, its read-ahead and its investment-times load,
+// the old-generation cleanup, status samples and HTTP readiness/admin reads.
+const pool = createPool({ url: config.database.url, name: 'projector', max: 10, statementTimeoutMs: 60_000, logger });
 const projector = new Projector({ pool, databaseUrl: config.database.url, logger, settings: config.projection, hooks: faultHooks(config, logger) });
 
 await serveApp({

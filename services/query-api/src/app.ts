@@ -1,4 +1,4 @@
-import { createServiceApp, mountDocs, mountHealth, type AppEnv, type OpenAPIHono } from '@crypto-invest/http';
+import { corsForOrigins, createServiceApp, mountDocs, mountHealth, type AppEnv, type OpenAPIHono } from '@crypto-invest/http';
 import type { Logger } from '@crypto-invest/logger';
 import type { Pool } from '@crypto-invest/postgres';
 import type { Config } from './config.ts';
@@ -31,7 +31,7 @@ export interface QueryApi {
   app: OpenAPIHono<AppEnv>;
   /** First health check of every read source, then the background checks. */
   start(): Promise<void>;
-  /** Stops the background checks and polls (the pools are the caller's to end). */
+  /** Stops the background checks and polls and ends open /stream responses (the pools are the caller's to end). */
   stop(): void;
 }
 
@@ -39,6 +39,7 @@ export interface QueryApi {
 export function createApp(deps: QueryApiDeps): QueryApi {
   const { config, logger } = deps;
   const { app, metrics } = createServiceApp({ service: 'query-api', logger });
+  app.use(corsForOrigins({ origins: config.cors.origins }));
 
   const replicaUp = metrics.gauge('query_api_read_source_up', 'Whether a read source answered its last check (1) or not (0)', ['source']);
   const lagSeconds = metrics.gauge('query_api_replication_lag_seconds', 'Replication lag of a replica, seconds', ['source']);
@@ -69,6 +70,7 @@ export function createApp(deps: QueryApiDeps): QueryApi {
     streamPollMs: config.consistency.streamPollMs,
     logger,
   });
+  const shutdown = new AbortController();
   const reads: ReadServices = {
     config,
     logger,
@@ -77,6 +79,7 @@ export function createApp(deps: QueryApiDeps): QueryApi {
     consistent: new ConsistentReads(watcher, config.consistency.waitMs, (outcome, seconds) => waits.observe({ outcome }, seconds)),
     statistics: new StatisticsReader(sources, watcher, (result) => statsCache.inc({ result })),
     lookupPrices: createPriceLookup(deps.currentPrices, { waitMs: config.prices.waitMs }),
+    shutdown: shutdown.signal,
   };
 
   // Every response says which projection position it reflects; data routes set the
@@ -118,6 +121,7 @@ export function createApp(deps: QueryApiDeps): QueryApi {
     app,
     start: () => sources.start(),
     stop: () => {
+      shutdown.abort();
       sources.stop();
       watcher.stop();
     },

@@ -50,6 +50,8 @@ const Schema = z
     PRICE_CACHE_TTL_MS: env.milliseconds(60_000),
     PRICE_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     PRICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+    /** Origins whose pages may call this API from a browser (the dashboard's); no wildcard. */
+    CORS_ORIGINS: env.corsOrigins('http://127.0.0.1:8501,http://localhost:8501'),
   })
   .superRefine((c, ctx) => {
     if (c.READ_FALLBACK === 'primary' && !c.PRIMARY_URL) {
@@ -84,6 +86,7 @@ const Schema = z
       streamPollMs: c.STREAM_POLL_MS,
       streamHeartbeatMs: c.STREAM_HEARTBEAT_MS,
     },
+    cors: { origins: c.CORS_ORIGINS },
     prices: {
       waitMs: c.PRICE_WAIT_MS,
       service: {

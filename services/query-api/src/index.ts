@@ -24,6 +24,8 @@ logger.info(
 );
 const queryApi = createApp({ config, logger, replicas, primary, currentPrices: (coins) => prices.currentPrices(coins) });
 await queryApi.start();
+// /stream responses never end by themselves: end them as soon as shutdown begins, so the server can close.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => queryApi.stop());
 
 await serveApp({
   fetch: queryApi.app.fetch,

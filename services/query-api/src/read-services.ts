@@ -15,4 +15,6 @@ export interface ReadServices {
   consistent: ConsistentReads;
   statistics: StatisticsReader;
   lookupPrices: LookupPrices;
+  /** Aborted when the service shuts down: open /stream responses end so the server can close. */
+  shutdown: AbortSignal;
 }

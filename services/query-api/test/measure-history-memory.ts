@@ -64,26 +64,30 @@ try {
       let peak = before.rssMb;
       let peakHeap = await heapUsedMb(port);
       const sampler = setInterval(() => {
-        void rssOf(pid).then((m) => (peak = Math.max(peak, m.rssMb)));
-        void heapUsedMb(port).then((mb) => (peakHeap = Math.max(peakHeap, mb)));
+        // A sample that races the end of the process is dropped, never an unhandled rejection.
+        rssOf(pid).then((m) => (peak = Math.max(peak, m.rssMb)), () => undefined);
+        heapUsedMb(port).then((mb) => (peakHeap = Math.max(peakHeap, mb)), () => undefined);
       }, 50);
       const started = performance.now();
-      const res = await fetch(`http://127.0.0.1:${port}/history?include_voided=true`);
-      if (res.status !== 200) throw new Error(`/history answered ${res.status}`);
       let bytes = 0;
       let items = 0;
-      const decoder = new TextDecoder();
-      let tail = '';
-      for await (const chunk of res.body!) {
-        bytes += chunk.byteLength;
-        // Count items by their "id" keys without holding the body; a key may straddle two chunks
-        // (the 5 characters kept are too few to hold a whole key, so none is counted twice).
-        const text = tail + decoder.decode(chunk, { stream: true });
-        items += text.split('{"id":').length - 1;
-        tail = text.slice(-5);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/history?include_voided=true`);
+        if (res.status !== 200) throw new Error(`/history answered ${res.status}`);
+        const decoder = new TextDecoder();
+        let tail = '';
+        for await (const chunk of res.body!) {
+          bytes += chunk.byteLength;
+          // Count items by their "id" keys without holding the body; a key may straddle two chunks
+          // (the 5 characters kept are too few to hold a whole key, so none is counted twice).
+          const text = tail + decoder.decode(chunk, { stream: true });
+          items += text.split('{"id":').length - 1;
+          tail = text.slice(-5);
+        }
+      } finally {
+        clearInterval(sampler);
       }
       const seconds = (performance.now() - started) / 1000;
-      clearInterval(sampler);
       if (items !== rows) throw new Error(`streamed ${items} items, expected ${rows}`);
       process.stdout.write(
         `${String(rows).padEnd(10)} ${String(bytes).padEnd(14)} ${seconds.toFixed(1).padEnd(8)} ${String(Math.round(rows / seconds)).padEnd(10)} ${before.rssMb.toFixed(1).padEnd(11)} ${peak.toFixed(1).padEnd(10)} ${peakHeap.toFixed(1)}\n`,

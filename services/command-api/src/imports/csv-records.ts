@@ -36,6 +36,8 @@ export async function* readCsvRecords(body: AsyncIterable<Uint8Array>, maxBytes:
   let previousEmpty = 0;
   const options: Options<CsvRecord, string[]> = {
     bom: true,
+    // Both, even mixed in one file (csv-parse would otherwise keep the first one it sees).
+    record_delimiter: ['\r\n', '\n'],
     trim: true,
     skip_empty_lines: true,
     relax_column_count: true,

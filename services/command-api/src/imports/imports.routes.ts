@@ -4,6 +4,9 @@ import { SECURITY } from '../investments/investments.routes.ts';
 import { CsvBodySchema, ImportQuerySchema, ImportReportSchema, ImportStreamLineSchema } from './imports.schemas.ts';
 
 export const NDJSON = 'application/x-ndjson';
+
+/** 67108864 → "64 MiB". */
+export const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MiB` : `${bytes} bytes`);
 const CSV_MEDIA = new Set(['text/csv', 'application/csv']);
 
 /**
@@ -33,7 +36,7 @@ export function csvBody(maxBytes: number): MiddlewareHandler<AppEnv> {
 export function fileTooLarge(c: Parameters<MiddlewareHandler<AppEnv>>[0], maxBytes: number) {
   return problemResponse(
     c,
-    httpProblem(413, 'payload-too-large', 'File too large', `the file must be at most ${maxBytes} bytes (IMPORT_MAX_BYTES); split it, nothing was recorded`, [
+    httpProblem(413, 'payload-too-large', 'File too large', `the file must be at most ${sizeText(maxBytes)}; split it (nothing was recorded)`, [
       { field: 'body', reason: `is larger than ${maxBytes} bytes` },
     ]),
   );
@@ -56,7 +59,7 @@ export function importRoutes(auth: ApiKeyAuth, maxBytes: number) {
         '**Answer**: with `Accept: application/x-ndjson` a 200 answer streams one JSON object per line — `progress` lines ' +
         'while rows are written, then the `report` — so a client can show a progress bar; otherwise a 200 is one JSON report. ' +
         'Errors (including the 422 refusal, which carries the report’s fields) are problem+json and come before any row is ' +
-        `written. A dry run (\`dry_run=true\`) answers 200 with the report whatever the rows. Files up to ${maxBytes} bytes; ` +
+        `written. A dry run (\`dry_run=true\`) answers 200 with the report whatever the rows. Files up to ${sizeText(maxBytes)}; ` +
         'two imports at a time.',
       security: SECURITY,
       middleware: [requireApiKey(auth), csvBody(maxBytes)],
@@ -77,7 +80,7 @@ export function importRoutes(auth: ApiKeyAuth, maxBytes: number) {
             '(named in `errors`), broken CSV quoting (the line is named) — or a query parameter is not valid',
         ),
         401: problemContent('No API key, or not a valid one (`Authorization: Bearer <API key>`)'),
-        413: problemContent(`The file is larger than ${maxBytes} bytes`),
+        413: problemContent(`The file is larger than ${sizeText(maxBytes)} (IMPORT_MAX_BYTES)`),
         415: problemContent('The body is not `text/csv` (UTF-8)'),
         422: problemContent(
           'Refused, nothing recorded: rows are invalid. `errors` lists every failing field as `{line, field, reason}`; the ' +

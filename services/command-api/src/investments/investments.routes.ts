@@ -36,6 +36,7 @@ const writeErrors = {
     'Cannot be carried out: CoinGecko does not know the coin, has no price for the purchase’s day (give purchase_price_usd), ' +
       'or the Idempotency-Key was used for a different request',
   ),
+  429: problemContent('Too many writes with this API key (WRITE_RATE_LIMIT_PER_SECOND / _BURST); `Retry-After` says when to retry'),
   500: problemContent('Something went wrong on our side (nothing internal is revealed; quote the request id)'),
   503: problemContent(
     'A dependency is unavailable and nothing was recorded: CoinGecko did not give a price within the budget ' +
@@ -118,6 +119,7 @@ export function investmentRoutes(auth: ApiKeyAuth) {
         400: problemContent('The id is not a positive integer'),
         401: writeErrors[401],
         404: problemContent('There is no investment with that id'),
+        429: writeErrors[429],
         500: writeErrors[500],
         503: problemContent('The database did not answer; nothing was changed'),
       },

@@ -83,7 +83,7 @@ try {
   say(`[bench] loaded ${eventCount.toLocaleString('en')} events (${investments.toLocaleString('en')} investments, ${(eventCount - investments).toLocaleString('en')} voids) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   const logger = createLogger({ service: 'projector-bench', level: values['log-level'] as 'warn' });
-  pool = createPool({ url: cluster.url('projector'), name: 'projector-bench', max: 6, statementTimeoutMs: 120_000, logger });
+  pool = createPool({ url: cluster.url('projector'), name: 'projector-bench', max: 10, statementTimeoutMs: 120_000, logger });
 
   // ------------------------------------------------------------- reference: read the log only
   started = performance.now();

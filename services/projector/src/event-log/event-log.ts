@@ -26,6 +26,7 @@ const READ_BATCH = /* sql */ `
   from events e
   where (e.transaction_id, e.id) > ($1::xid8, $2::bigint)
     and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    and ($4::xid8 is null or (e.transaction_id, e.id) <= ($4::xid8, $5::bigint))
   -- Qualified on purpose: a bare "id" here would sort by the text column of the same name.
   order by e.transaction_id, e.id
   limit $3`;
@@ -37,9 +38,9 @@ interface EventRow {
   data: unknown;
 }
 
-/** The next events after `after`, at most `limit`, in commit-safe order. */
-export async function readEventsAfter(client: PoolClient, after: EventPosition, limit: number): Promise<LoggedEvent[]> {
-  const { rows } = await client.query<EventRow>(READ_BATCH, [after.transactionId, after.eventId, limit]);
+/** The next events after `after` (and up to `until`, if given), at most `limit`, in commit-safe order. */
+export async function readEventsAfter(client: PoolClient, after: EventPosition, limit: number, until?: EventPosition): Promise<LoggedEvent[]> {
+  const { rows } = await client.query<EventRow>(READ_BATCH, [after.transactionId, after.eventId, limit, until?.transactionId ?? null, until?.eventId ?? null]);
   return rows.map(toLoggedEvent);
 }
 
@@ -73,4 +74,14 @@ export function toLoggedEvent(row: EventRow): LoggedEvent {
       },
     },
   };
+}
+
+/** The last event that can be read now (the end of the log in commit-safe order), if any. */
+export async function readableEnd(client: Pick<PoolClient, 'query'>): Promise<EventPosition | undefined> {
+  const { rows } = await client.query<{ id: string; transaction_id: string }>(
+    `select e.id::text as id, e.transaction_id::text as transaction_id from events e
+     where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     order by e.transaction_id desc, e.id desc limit 1`,
+  );
+  return rows[0] && { transactionId: rows[0].transaction_id, eventId: rows[0].id };
 }

@@ -1,6 +1,6 @@
 import { comparePositions, type EventPosition } from '@crypto-invest/contracts';
 import { withTransaction, type Pool, type PoolClient } from '@crypto-invest/postgres';
-import { readEventsAfter } from '../event-log/event-log.ts';
+import { readEventsAfter, type LoggedEvent } from '../event-log/event-log.ts';
 import { applyEvents, type StatisticsEvent, type StatisticsState } from '../statistics/statistics.ts';
 import { loadGenerationState, loadTouchedState, saveUpdate } from '../statistics/statistics-store.ts';
 
@@ -31,6 +31,14 @@ export interface BatchOptions {
   hooks?: BatchHooks;
   /** See SaveOptions.investmentTimes (default true). */
   investmentTimes?: boolean;
+  /** Read no event past this position (a rebuild's bulk phase). */
+  until?: EventPosition;
+  /**
+   * The batch after `after`, read ahead on another connection while the previous
+   * batch was being written. Used only if the checkpoint is still at `after` (events
+   * behind the commit-safe horizon never change, so reading them early is safe).
+   */
+  prefetched?: ReadAhead;
   /** A rebuild's cache (see GenerationCache); updated in place on success, cleared on failure. */
   cache?: { current?: GenerationCache };
   /**
@@ -55,6 +63,16 @@ export interface Checkpoint {
   generation: number;
   position: EventPosition;
   eventsApplied: bigint;
+}
+
+export interface ReadAhead {
+  after: EventPosition;
+  events: LoggedEvent[];
+}
+
+/** Reads the batch after `after` in its own short read-only transaction (see BatchOptions.prefetched). */
+export function readAhead(pool: Pool, after: EventPosition, batchSize: number, until?: EventPosition): Promise<ReadAhead> {
+  return withTransaction(pool, async (client) => ({ after, events: await readEventsAfter(client, after, batchSize, until) }), { readOnly: true });
 }
 
 class CheckpointMoved extends Error {}
@@ -110,7 +128,11 @@ export async function applyNextBatch(pool: Pool, target: BatchTarget, batchSize:
       read = await readCheckpoint(client, target);
       if (!read) throw new Error(`projection ${STATISTICS_PROJECTION} has no checkpoint for generation ${target.generation}`);
       const { generation, position } = read;
-      const events = await readEventsAfter(client, position, batchSize);
+      const ahead = options.prefetched;
+      const events =
+        ahead && ahead.events.length && comparePositions(ahead.after, position) === 0
+          ? ahead.events
+          : await readEventsAfter(client, position, batchSize, options.until);
       if (!events.length) {
         if (cache && cached) cache.current = cached;
         return { result: { generation, applied: 0, conflict: false, position, durationSeconds: seconds() }, state: undefined };

@@ -1,18 +1,29 @@
 import { randomUUID } from 'node:crypto';
+import { ORIGIN, comparePositions, type EventPosition } from '@crypto-invest/contracts';
 import type { Logger } from '@crypto-invest/logger';
 import { errorSummary, type Pool } from '@crypto-invest/postgres';
 import pRetry from 'p-retry';
 import { InconsistentEventError } from '../statistics/statistics.ts';
-import { applyNextBatch, STATISTICS_PROJECTION, type BatchHooks, type BatchResult, type BatchTarget, type GenerationCache } from './apply-batch.ts';
+import {
+  applyNextBatch,
+  readAhead,
+  readCheckpoint,
+  STATISTICS_PROJECTION,
+  type BatchHooks,
+  type BatchResult,
+  type BatchTarget,
+  type GenerationCache,
+} from './apply-batch.ts';
 import { Leadership } from './leadership.ts';
 import { readProjectionProgress, type ProjectionProgress } from './projection-status.ts';
 import {
   countEventsAfter,
   deleteReplacedGenerations,
   findOpenRebuild,
-  finishBulkReplay,
+  loadRebuiltInvestmentTimes,
   markRunning,
   recordProgress,
+  settleRebuiltInvestmentTimes,
   switchToRebuilt,
   type Rebuild,
 } from './rebuilds.ts';
@@ -234,11 +245,13 @@ export class Projector {
       if (!rebuildTask) {
         const open = await this.retrying('look for rebuild requests', () => findOpenRebuild(this.deps.pool), signal, 1);
         if (open) {
-          rebuildTask = this.runRebuild(open, signal).finally(() => {
-            rebuildTask = undefined;
-            this.rebuild = undefined;
-            cleanUpInBackground();
-          });
+          rebuildTask = this.runRebuild(open, signal)
+            .catch((error) => this.deps.logger.error({ err: error, rebuild_id: open.id.toString() }, 'rebuild failed; it resumes on the next poll'))
+            .finally(() => {
+              rebuildTask = undefined;
+              this.rebuild = undefined;
+              cleanUpInBackground();
+            });
         }
       }
       await this.alarm.wait(this.deps.settings.pollIntervalMs, signal);
@@ -273,22 +286,23 @@ export class Projector {
 
   // ------------------------------------------------------------------ rebuilds
 
-  private async runRebuild(rebuild: Rebuild, signal: AbortSignal): Promise<void> {
+  private async runRebuild(requested: Rebuild, signal: AbortSignal): Promise<void> {
     const { pool, logger, settings } = this.deps;
-    const log = logger.child({ rebuild_id: rebuild.id.toString(), generation: rebuild.generation });
-    const target: BatchTarget = { generation: rebuild.generation };
-    const remaining = await this.retrying('count events to rebuild', () => countEventsAfter(pool, rebuild.generation), signal);
+    const log = logger.child({ rebuild_id: requested.id.toString(), generation: requested.generation });
+    const target: BatchTarget = { generation: requested.generation };
+    const remaining = await this.retrying('count events to rebuild', () => countEventsAfter(pool, requested.generation), signal);
     if (remaining === undefined) return;
-    let total = rebuild.processedEvents + remaining;
-    await this.retrying('start the rebuild', () => markRunning(pool, rebuild, total), signal);
+    let total = requested.processedEvents + remaining;
+    const rebuild = await this.retrying('start the rebuild', () => markRunning(pool, requested, total), signal);
+    if (!rebuild) return;
     const run: RebuildRun = { id: rebuild.id, startedAt: performance.now(), processedAtStart: rebuild.processedEvents, processed: rebuild.processedEvents, eventsPerSecond: 0 };
     this.rebuild = run;
     log.info({ processed: run.processed, total }, rebuild.processedEvents ? 'resuming rebuild' : 'rebuild started');
 
     let lastReport = { at: performance.now(), processed: run.processed };
-    const report = async (force = false) => {
+    const report = async () => {
       const now = performance.now();
-      if (!force && now - lastReport.at < settings.progressEveryMs) return;
+      if (now - lastReport.at < settings.progressEveryMs) return;
       run.eventsPerSecond = Number(run.processed - lastReport.processed) / ((now - lastReport.at) / 1000);
       lastReport = { at: now, processed: run.processed };
       if (total < run.processed) total = run.processed;
@@ -300,28 +314,52 @@ export class Projector {
       await recordProgress(pool, rebuild, total, run.eventsPerSecond).catch((error) => log.warn({ err: errorSummary(error) }, 'could not store rebuild progress'));
     };
 
-    // Fill the new generation up to the end of the log while the live loop keeps going:
-    // the bulk without live investment times (one set-based INSERT fills them after),
-    // with the generation's rows in memory and without waiting for each commit's flush.
+    // Fill the new generation while the live loop keeps going. The bulk (the log as it
+    // was when the rebuild started) is replayed with the generation's rows kept in
+    // memory, without waiting for each commit's flush and without live investment
+    // times, which one INSERT … SELECT fills meanwhile on another connection.
     const cache: { current?: GenerationCache } = {};
-    const fill = async (what: string, investmentTimes: boolean) => {
+    // Each batch is read ahead on another connection while the previous one is written.
+    const fill = async (options: { investmentTimes: boolean; until?: EventPosition }) => {
+      const start = await this.retrying('read the rebuild checkpoint', () => readCheckpoint(pool, target), signal);
+      if (!start) return false;
+      const ahead = (after: EventPosition) => readAhead(pool, after, settings.rebuildBatchSize, options.until).catch(() => undefined);
+      let next = ahead(start.position);
       for (;;) {
-        const batch = await this.retrying(what, () => applyNextBatch(pool, target, settings.rebuildBatchSize, { investmentTimes, cache, synchronousCommit: false }), signal);
+        const prefetched = await next;
+        const end = prefetched?.events.at(-1)?.position;
+        if (end) next = ahead(end);
+        const batch = await this.retrying(
+          'apply a rebuild batch',
+          () => applyNextBatch(pool, target, settings.rebuildBatchSize, { ...options, cache, synchronousCommit: false, ...(prefetched ? { prefetched } : {}) }),
+          signal,
+        );
         if (!batch) return false; // leadership lost or stopping: the next active instance resumes it
         run.processed += BigInt(batch.applied);
         if (batch.applied) this.publish({ ...batch, kind: 'rebuild' });
         await report();
         if (!batch.conflict && batch.applied < settings.rebuildBatchSize) return true;
+        // The read-ahead follows the batch it guessed; start again from where this one ended if it did not.
+        if (!end || comparePositions(end, batch.position) !== 0) next = ahead(batch.position);
       }
     };
-    if (!rebuild.investmentTimesLoaded) {
-      if (!(await fill('apply a rebuild batch', false))) return;
-      const loading = performance.now();
-      if (!(await this.retrying('load the live investment times', () => finishBulkReplay(pool, rebuild), signal))) return;
+    if (!rebuild.investmentTimesSettled) {
+      const since = performance.now();
+      const seconds = () => Math.round((performance.now() - since) / 100) / 10;
+      const loading = rebuild.investmentTimesLoaded
+        ? Promise.resolve(true)
+        : this.retrying('load the live investment times', () => loadRebuiltInvestmentTimes(pool, rebuild), signal).then((ok) => {
+            if (ok) log.info({ seconds: seconds() }, 'rebuild: live investment times loaded');
+            return ok;
+          });
+      const replayed = await fill({ investmentTimes: false, until: rebuild.bulkUntil ?? ORIGIN });
+      if (replayed) log.info({ processed: run.processed, seconds: seconds() }, 'rebuild: bulk of the log replayed');
+      if (!(await loading) || !replayed) return;
+      if (!(await this.retrying('settle first/last investment times', () => settleRebuiltInvestmentTimes(pool, rebuild), signal))) return;
       cache.current = undefined; // first/last changed underneath it
-      log.info({ seconds: Math.round((performance.now() - loading) / 100) / 10 }, 'rebuild: live investment times loaded');
+      log.info({ seconds: seconds() }, 'rebuild: first/last investment times settled');
     }
-    if (!(await fill('apply a rebuild batch', true))) return;
+    if (!(await fill({ investmentTimes: true }))) return;
 
     // Pause the live loop, apply what arrived meanwhile, switch readers over.
     const switched = await this.liveSection.run(async () => {

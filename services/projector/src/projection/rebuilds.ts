@@ -1,7 +1,8 @@
-import { DomainError, comparePositions } from '@crypto-invest/contracts';
+import { DomainError, ORIGIN, comparePositions, type EventPosition } from '@crypto-invest/contracts';
 import type { Logger } from '@crypto-invest/logger';
 import { sqlState, withTransaction, type Pool } from '@crypto-invest/postgres';
-import { loadInvestmentTimesFromLog } from '../statistics/statistics-store.ts';
+import { readableEnd } from '../event-log/event-log.ts';
+import { insertInvestmentTimesFromLog, settleInvestmentTimes } from '../statistics/statistics-store.ts';
 import { STATISTICS_PROJECTION, readCheckpoint } from './apply-batch.ts';
 import { sleep } from './sleep.ts';
 
@@ -35,13 +36,16 @@ export interface Rebuild {
   /** Events to apply in all (an estimate that grows while investments arrive). */
   totalEvents: bigint | null;
   eventsPerSecond: number | null;
-  /** The bulk replay is over and the live investment times are filled (see loadInvestmentTimesFromLog). */
+  /** The end of the bulk replay (see the migration), once the rebuild has started. */
+  bulkUntil: EventPosition | null;
   investmentTimesLoaded: boolean;
+  investmentTimesSettled: boolean;
 }
 
 const SELECT_REBUILD = /* sql */ `
   select r.id::text, r.generation, r.replaced_generation, r.state, r.requested_by, r.requested_at, r.started_at,
-         r.finished_at, r.total_events::text, r.events_per_second, r.investment_times_loaded, c.events_applied::text as processed
+         r.finished_at, r.total_events::text, r.events_per_second, r.bulk_until_transaction_id::text, r.bulk_until_event_id::text,
+         r.investment_times_loaded, r.investment_times_settled, c.events_applied::text as processed
   from projection_rebuilds r
   left join projection_checkpoints c on c.projection = r.projection and c.generation = r.generation`;
 
@@ -56,7 +60,10 @@ interface RebuildRow {
   finished_at: Date | null;
   total_events: string | null;
   events_per_second: number | null;
+  bulk_until_transaction_id: string | null;
+  bulk_until_event_id: string | null;
   investment_times_loaded: boolean;
+  investment_times_settled: boolean;
   processed: string | null;
 }
 
@@ -73,7 +80,9 @@ const toRebuild = (r: RebuildRow): Rebuild => ({
   processedEvents: BigInt(r.processed ?? r.total_events ?? '0'),
   totalEvents: r.total_events === null ? null : BigInt(r.total_events),
   eventsPerSecond: r.events_per_second,
+  bulkUntil: r.bulk_until_transaction_id === null ? null : { transactionId: r.bulk_until_transaction_id, eventId: r.bulk_until_event_id! },
   investmentTimesLoaded: r.investment_times_loaded,
+  investmentTimesSettled: r.investment_times_settled,
 });
 
 export async function findRebuild(pool: Pick<Pool, 'query'>, id: bigint): Promise<Rebuild | undefined> {
@@ -134,12 +143,19 @@ function rebuildInProgress(id: string) {
   });
 }
 
-export async function markRunning(pool: Pool, rebuild: Rebuild, totalEvents: bigint): Promise<void> {
+/**
+ * Marks a rebuild running and fixes the end of its bulk replay (the readable end of
+ * the log now) the first time; returns the rebuild as stored.
+ */
+export async function markRunning(pool: Pool, rebuild: Rebuild, totalEvents: bigint): Promise<Rebuild> {
+  const end = rebuild.bulkUntil ?? (await readableEnd(pool)) ?? ORIGIN;
   await pool.query(
-    `update projection_rebuilds set state = 'running', started_at = coalesce(started_at, now()), total_events = $2, progress_at = now()
+    `update projection_rebuilds set state = 'running', started_at = coalesce(started_at, now()), total_events = $2, progress_at = now(),
+       bulk_until_transaction_id = coalesce(bulk_until_transaction_id, $3::xid8), bulk_until_event_id = coalesce(bulk_until_event_id, $4)
      where id = $1 and state in ('queued', 'running')`,
-    [rebuild.id.toString(), totalEvents.toString()],
+    [rebuild.id.toString(), totalEvents.toString(), end.transactionId, end.eventId],
   );
+  return (await findRebuild(pool, rebuild.id))!;
 }
 
 export async function recordProgress(pool: Pool, rebuild: Rebuild, totalEvents: bigint, eventsPerSecond: number): Promise<void> {
@@ -151,20 +167,35 @@ export async function recordProgress(pool: Pool, rebuild: Rebuild, totalEvents: 
 }
 
 /**
- * Ends a rebuild's bulk replay: fills the new generation's live investment times and
- * first/last times from the log up to its checkpoint, in one transaction that holds
- * the checkpoint row (so no batch of that generation can move it meanwhile).
+ * Fills the rebuilt generation's live investment times from the log up to the end of
+ * the bulk replay, in one transaction (run alongside the replay).
  */
-export async function finishBulkReplay(pool: Pool, rebuild: Rebuild): Promise<true> {
+export async function loadRebuiltInvestmentTimes(pool: Pool, rebuild: Rebuild): Promise<true> {
+  return withTransaction(pool, async (client) => {
+    await client.query('set local statement_timeout = 0'); // one statement over the whole log
+    await insertInvestmentTimesFromLog(client, rebuild.generation, rebuild.bulkUntil ?? ORIGIN);
+    await client.query('update projection_rebuilds set investment_times_loaded = true where id = $1', [rebuild.id.toString()]);
+    return true as const;
+  });
+}
+
+/**
+ * Once the replay has reached the end of the bulk and the times are loaded: sets
+ * first/last times from them, holding the checkpoint row so no batch moves it meanwhile.
+ */
+export async function settleRebuiltInvestmentTimes(pool: Pool, rebuild: Rebuild): Promise<true> {
   return withTransaction(pool, async (client) => {
     await client.query('select 1 from projection_checkpoints where projection = $1 and generation = $2 for update', [
       STATISTICS_PROJECTION,
       rebuild.generation,
     ]);
     const checkpoint = await readCheckpoint(client, { generation: rebuild.generation });
-    if (!checkpoint) throw new Error(`rebuild ${rebuild.id} has no checkpoint for generation ${rebuild.generation}`);
-    await loadInvestmentTimesFromLog(client, rebuild.generation, checkpoint.position);
-    await client.query('update projection_rebuilds set investment_times_loaded = true where id = $1', [rebuild.id.toString()]);
+    const until = rebuild.bulkUntil ?? ORIGIN;
+    if (!checkpoint || comparePositions(checkpoint.position, until) !== 0) {
+      throw new Error(`rebuild ${rebuild.id}: generation ${rebuild.generation} is not at the end of its bulk replay`);
+    }
+    await settleInvestmentTimes(client, rebuild.generation);
+    await client.query('update projection_rebuilds set investment_times_settled = true where id = $1', [rebuild.id.toString()]);
     return true as const;
   });
 }

@@ -89,7 +89,7 @@ export interface SaveOptions {
   /**
    * false while a rebuild replays the bulk of the log: live investment times are not
    * written and first/last of coins whose first/last was voided are left as they
-   * are, until `loadInvestmentTimesFromLog` fills both in one statement.
+   * are, until `insertInvestmentTimesFromLog` and `settleInvestmentTimes` fill them in.
    */
   investmentTimes: boolean;
 }
@@ -210,11 +210,11 @@ async function recomputeInvestmentTimes(client: PoolClient, generation: number, 
 
 /**
  * Fills the live investment times of `generation` from the event log up to `position`
- * in one set-based statement (a rebuild defers them: one INSERT … SELECT is far
- * cheaper than a few thousand rows per batch), then sets every coin's first/last
- * from them. Checked against the investment counts the batches produced.
+ * in one set-based statement: a rebuild defers them, and one INSERT … SELECT (run
+ * while the rebuild replays the same part of the log) is far cheaper than a few
+ * thousand rows per batch.
  */
-export async function loadInvestmentTimesFromLog(client: PoolClient, generation: number, position: EventPosition): Promise<void> {
+export async function insertInvestmentTimesFromLog(client: PoolClient, generation: number, position: EventPosition): Promise<void> {
   await client.query('delete from coin_investment_times where generation = $1', [generation]);
   await client.query(
     `insert into coin_investment_times (generation, coin_name, investment_at, investment_id)
@@ -228,6 +228,14 @@ export async function loadInvestmentTimesFromLog(client: PoolClient, generation:
      order by 2, 3, 4`,
     [generation, position.transactionId, position.eventId],
   );
+}
+
+/**
+ * Sets every coin's first/last investment time of `generation` from its live
+ * investment times, after checking them against the investment counts the batches
+ * produced (two independent readings of the same log must agree).
+ */
+export async function settleInvestmentTimes(client: PoolClient, generation: number): Promise<void> {
   const { rows } = await client.query<{ coin_name: string; counted: string | null; timed: string | null }>(
     `select coalesce(s.coin_name, t.coin_name) as coin_name, s.investment_count::text as counted, t.n::text as timed
      from (select coin_name, investment_count from coin_stats where generation = $1) s

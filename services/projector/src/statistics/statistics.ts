@@ -90,8 +90,19 @@ export class InconsistentEventError extends Error {
 export const emptyTotals = (): PortfolioTotals => ({ totalInvestedUsd: ZERO, investmentCount: 0n, coinCount: 0 });
 export const emptyState = (): StatisticsState => ({ coins: new Map(), days: new Map(), totals: emptyTotals() });
 
-/** The UTC calendar day of an instant: `2021-03-02`. */
-export const utcDay = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+const dayNames = new Map<number, string>();
+
+/** The UTC calendar day of an instant: `2021-03-02` (memoised per day: a rebuild asks a million times). */
+export function utcDay(epochMs: number): string {
+  const day = Math.floor(epochMs / DAY_MS);
+  let name = dayNames.get(day);
+  if (name === undefined) {
+    name = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (dayNames.size < 100_000) dayNames.set(day, name);
+  }
+  return name;
+}
 
 /** Key of a (coin, UTC day) row. A space cannot occur in either part. */
 export const dayKey = (coin: string, day: string) => `${day} ${coin}`;
@@ -108,7 +119,10 @@ export const investedUsd = (investment: InvestmentFacts) => investment.amount.ti
 export function applyEvents(state: StatisticsState, events: readonly StatisticsEvent[]): StatisticsUpdate {
   const coins = new Map(state.coins);
   const days = new Map(state.days);
-  let totals = { ...state.totals };
+  // Totals move by the sum of the batch's changes: accumulated here, applied once.
+  let investedDelta = ZERO;
+  let countDelta = 0n;
+  let coinCountDelta = 0;
   const changedCoins = new Set<string>();
   const changedDays = new Set<string>();
   const timesToRecompute = new Set<string>();
@@ -139,14 +153,15 @@ export function applyEvents(state: StatisticsState, events: readonly StatisticsE
           firstInvestmentAt: facts.investedAt,
           lastInvestmentAt: facts.investedAt,
         });
-        totals = { ...totals, coinCount: totals.coinCount + 1 };
+        coinCountDelta++;
       }
       days.set(day, {
         amount: (daily?.amount ?? ZERO).plus(facts.amount),
         investedUsd: (daily?.investedUsd ?? ZERO).plus(value),
         investmentCount: (daily?.investmentCount ?? 0n) + 1n,
       });
-      totals = { ...totals, totalInvestedUsd: totals.totalInvestedUsd.plus(value), investmentCount: totals.investmentCount + 1n };
+      investedDelta = investedDelta.plus(value);
+      countDelta++;
       added.set(facts.investmentId, { investmentId: facts.investmentId, coin: facts.coin, investedAt: facts.investedAt });
     } else {
       if (!coin || !daily) {
@@ -157,7 +172,7 @@ export function applyEvents(state: StatisticsState, events: readonly StatisticsE
       if (coin.investmentCount === 1n) {
         coins.delete(facts.coin);
         timesToRecompute.delete(facts.coin);
-        totals = { ...totals, coinCount: totals.coinCount - 1 };
+        coinCountDelta--;
       } else {
         coins.set(facts.coin, {
           totalAmount: coin.totalAmount.minus(facts.amount),
@@ -177,7 +192,8 @@ export function applyEvents(state: StatisticsState, events: readonly StatisticsE
           investmentCount: daily.investmentCount - 1n,
         });
       }
-      totals = { ...totals, totalInvestedUsd: totals.totalInvestedUsd.minus(value), investmentCount: totals.investmentCount - 1n };
+      investedDelta = investedDelta.minus(value);
+      countDelta--;
       if (!added.delete(facts.investmentId)) {
         removedTimes.push({ investmentId: facts.investmentId, coin: facts.coin, investedAt: facts.investedAt });
       }
@@ -186,6 +202,11 @@ export function applyEvents(state: StatisticsState, events: readonly StatisticsE
     changedDays.add(day);
   }
 
+  const totals: PortfolioTotals = {
+    totalInvestedUsd: state.totals.totalInvestedUsd.plus(investedDelta),
+    investmentCount: state.totals.investmentCount + countDelta,
+    coinCount: state.totals.coinCount + coinCountDelta,
+  };
   return {
     state: { coins, days, totals },
     changedCoins,

@@ -84,6 +84,12 @@ describe('read-your-writes with a consistency token', () => {
       expect(history.status).toBe(200);
       expect(history.headers.get('X-Read-Stale')).toBe('true');
       await history.text();
+      // /ready shows the read model one event behind the log the replica has.
+      await db.replicaCaughtUp();
+      const ready = (await exactJson(await impatient.request('/ready'))) as { checks: Record<string, Record<string, unknown>> };
+      expect(ready.checks.replica_1).toMatchObject({ ok: true, reachable: true, in_recovery: true, streaming: true, projection_lag_events: '1' });
+      expect(Number(ready.checks.replica_1!.projection_lag_seconds)).toBeGreaterThanOrEqual(0);
+      expect(ready.checks.read_fallback).toEqual({ ok: true, mode: 'none', in_use: false });
     } finally {
       await impatient.close();
       await projectStatistics(db.admin);

@@ -16,7 +16,7 @@ export const PROJECTION = 'statistics';
 // The checkpoint of the generation readers use. A rebuild fills generation n+1 and
 // flips active_generation in one UPDATE, so this row and the read-model rows of the
 // same generation always belong together within one snapshot.
-const ACTIVE_CHECKPOINT = /* sql */ `
+export const ACTIVE_CHECKPOINT = /* sql */ `
   select p.active_generation as generation,
          c.last_transaction_id::text as transaction_id,
          c.last_event_id::text as event_id,
@@ -25,12 +25,23 @@ const ACTIVE_CHECKPOINT = /* sql */ `
   join projection_checkpoints c on c.projection = p.name and c.generation = p.active_generation
   where p.name = '${PROJECTION}'`;
 
-export async function readProjectionState(db: Pool | PoolClient): Promise<ProjectionState> {
-  const { rows } = await db.query<{ generation: number; transaction_id: string; event_id: string; updated_at: string }>(ACTIVE_CHECKPOINT);
-  const row = rows[0];
+/** The columns ACTIVE_CHECKPOINT returns. */
+export interface CheckpointRow {
+  generation: number;
+  transaction_id: string;
+  event_id: string;
+  updated_at: string;
+}
+
+export function toProjectionState(row: CheckpointRow | undefined): ProjectionState {
   if (!row) throw new Error(`projection ${PROJECTION} has no active checkpoint`);
   const position = { transactionId: row.transaction_id, eventId: row.event_id };
   return { generation: row.generation, position, token: encodePosition(position), updatedAt: row.updated_at };
+}
+
+export async function readProjectionState(db: Pool | PoolClient): Promise<ProjectionState> {
+  const { rows } = await db.query<CheckpointRow>(ACTIVE_CHECKPOINT);
+  return toProjectionState(rows[0]);
 }
 
 export interface ProjectionLag {

@@ -15,7 +15,7 @@ export function streamPositions(reads: ReadServices, onClients?: (delta: 1 | -1)
   return async (c) => {
     const known = reads.watcher.newest();
     if (known) c.header(POSITION_HEADER, known.token);
-    return streamSSE(c, async (stream) => {
+    const response = streamSSE(c, async (stream) => {
       let latest: ProjectionState | undefined = known;
       let sent: string | undefined;
       let wake: (() => void) | undefined;
@@ -26,9 +26,11 @@ export function streamPositions(reads: ReadServices, onClients?: (delta: 1 | -1)
         wake?.();
       });
       stream.onAbort(() => wake?.());
+      const onShutdown = () => wake?.();
+      reads.shutdown.addEventListener('abort', onShutdown);
       onClients?.(1);
       try {
-        while (!stream.aborted && !stream.closed) {
+        while (!stream.aborted && !stream.closed && !reads.shutdown.aborted) {
           if (latest && latest.token !== sent) {
             sent = latest.token;
             await stream.writeSSE({ event: 'position', id: sent, data: JSON.stringify({ position: sent }) });
@@ -43,8 +45,13 @@ export function streamPositions(reads: ReadServices, onClients?: (delta: 1 | -1)
         }
       } finally {
         unsubscribe();
+        reads.shutdown.removeEventListener('abort', onShutdown);
         onClients?.(-1);
       }
     });
+    // One stream per connection: when it ends (client gone, shutdown) the socket closes too,
+    // instead of idling until keep-alive times out and holding a graceful shutdown open.
+    response.headers.set('Connection', 'close');
+    return response;
   };
 }

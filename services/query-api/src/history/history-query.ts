@@ -1,4 +1,5 @@
 import { LosslessNumber } from '@crypto-invest/money';
+import { ACTIVE_CHECKPOINT, type CheckpointRow } from '../freshness/projection-state.ts';
 import type { HistoryCursor } from './history-cursor.ts';
 
 export interface HistoryFilter {
@@ -77,6 +78,7 @@ export function historyQuery(filter: HistoryFilter, page?: HistoryPage): { text:
     `  trim_scale(total_value_usd)::text as total_value_usd,`,
     `  to_char("timestamp" at time zone 'UTC', ${ISO_MS}) as "timestamp", price_source,`,
     `  to_char(voided_at at time zone 'UTC', ${ISO_MS}) as voided_at`,
+    page ? `  , investments."timestamp" as sort_timestamp, investments.id as sort_id` : '',
     `from investments`,
     where.length > 0 ? `where ${where.join(' and ')}` : '',
     // Qualified: a bare "timestamp"/id here would name the output columns (text), not the indexed ones.
@@ -99,5 +101,27 @@ export function toInvestmentView(row: HistoryRow): InvestmentView {
     price_source: row.price_source,
     voided: row.voided_at !== null,
     voided_at: row.voided_at,
+  };
+}
+
+/** A page row with the checkpoint it was read with (the page's columns are null when the page is empty). */
+export type HistoryPageRow = CheckpointRow & { [K in keyof HistoryRow]: HistoryRow[K] | null };
+
+/**
+ * One page and the active projection checkpoint in ONE statement: a statement reads
+ * one snapshot, so the two agree, and a page costs a single round trip (no BEGIN and
+ * COMMIT). The checkpoint row is always returned; the page joins it.
+ */
+export function historyPageQuery(filter: HistoryFilter, page: HistoryPage): { text: string; values: unknown[] } {
+  const inner = historyQuery(filter, page);
+  return {
+    text: [
+      `with checkpoint as (${ACTIVE_CHECKPOINT})`,
+      `select checkpoint.*, page.id, page.coin_name, page.amount, page.purchase_price_usd, page.total_value_usd,`,
+      `  page."timestamp", page.price_source, page.voided_at`,
+      `from checkpoint left join lateral (${inner.text}) page on true`,
+      `order by page.sort_timestamp desc, page.sort_id desc`,
+    ].join('\n'),
+    values: inner.values,
   };
 }

@@ -4,12 +4,12 @@ import type { Logger } from '@crypto-invest/logger';
 import { stringifyJsonExact } from '@crypto-invest/money';
 import { errorSummary } from '@crypto-invest/postgres';
 import { CONSISTENCY_HEADER, consistencyTarget, freshnessHeaders } from '../freshness/consistency.ts';
-import { readProjectionState, type ProjectionState } from '../freshness/projection-state.ts';
+import { readProjectionState, toProjectionState, type ProjectionState } from '../freshness/projection-state.ts';
 import type { ReadServices } from '../read-services.ts';
 import type { ReadSource } from '../replicas/read-sources.ts';
 import { openSnapshot, withSnapshot, type OpenSnapshot } from '../replicas/snapshot.ts';
 import { encodeCursor } from './history-cursor.ts';
-import { historyQuery, toInvestmentView, type HistoryFilter, type HistoryPage, type HistoryRow } from './history-query.ts';
+import { historyPageQuery, historyQuery, toInvestmentView, type HistoryFilter, type HistoryPage, type HistoryPageRow, type HistoryRow } from './history-query.ts';
 import { nextPageLink, parseHistoryRequest } from './history-request.ts';
 import { MAX_PAGE, type historyRoute } from './history.routes.ts';
 
@@ -47,15 +47,15 @@ export function getHistory(reads: ReadServices): RouteHandler<typeof historyRout
 }
 
 async function readPage(reads: ReadServices, filter: HistoryFilter, page: HistoryPage, prefer?: ReadSource) {
-  const sql = historyQuery(filter, page);
+  const sql = historyPageQuery(filter, page);
   const { value, source } = await withSnapshot(
     reads.sources,
     async ({ client }) => {
-      const state = await readProjectionState(client);
-      const { rows } = await client.query<HistoryRow>(sql.text, sql.values);
-      return { state, rows };
+      const { rows } = await client.query<HistoryPageRow>(sql.text, sql.values);
+      const state = toProjectionState(rows[0]);
+      return { state, rows: rows.filter((row): row is HistoryPageRow & HistoryRow => row.id !== null) };
     },
-    { prefer },
+    { prefer, transaction: false },
   );
   reads.watcher.record(source, value.state);
   return value;

@@ -66,7 +66,7 @@ describe('GET /history', () => {
                 to_char("timestamp" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "timestamp", price_source,
                 voided_at is not null as voided,
                 to_char(voided_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as voided_at
-         from investments ${where} order by "timestamp" desc, id desc`,
+         from investments ${where} order by investments."timestamp" desc, investments.id desc`,
       );
       return rows;
     };

@@ -98,10 +98,13 @@ export class ReadSources {
     return this.options.replicas.filter((s) => this.healthOf(s).reachable !== false);
   }
 
-  /** Where to send a read, best first. `prefer` (a source known to have reached a token) goes first. */
+  /**
+   * Where to send a read, best first. `prefer` (a source chosen already: one that
+   * reached a token, or picked by an earlier call) goes first and does not take a turn.
+   */
   candidates(prefer?: ReadSource): ReadSource[] {
     const replicas = this.options.replicas;
-    const start = this.turn++ % Math.max(1, replicas.length);
+    const start = (prefer ? this.turn : this.turn++) % Math.max(1, replicas.length);
     const rotated = [...replicas.slice(start), ...replicas.slice(0, start)];
     const up = rotated.filter((s) => this.healthOf(s).reachable !== false);
     const withinLag = up.filter((s) => this.isPreferred(s));
@@ -117,7 +120,8 @@ export class ReadSources {
 
   /** A read or check failed to reach the server: route around it until it answers again. */
   markFailed(source: ReadSource, error: unknown): void {
-    if (!isConnectionError(error)) return;
+    // A pool whose connections are all busy times out waiting for one: that is load, not a dead server.
+    if (!isConnectionError(error) || poolSaturated(source)) return;
     const h = this.healthOf(source);
     if (h.reachable !== false) this.options.logger.warn({ source: source.name, address: source.address, err: errorSummary(error) }, 'read source unreachable');
     this.health.set(source.name, { ...h, reachable: false, error: errorSummary(error).message, checkedAt: Date.now() });
@@ -167,4 +171,9 @@ export class ReadSources {
     this.stopped = true;
     clearTimeout(this.timer);
   }
+}
+
+function poolSaturated(source: ReadSource): boolean {
+  const pool = source.pool as ReadSource['pool'] & { options?: { max?: number } };
+  return pool.totalCount >= (pool.options?.max ?? 10) && pool.idleCount === 0;
 }

@@ -77,6 +77,14 @@ describe('withSnapshot', () => {
     expect(sources.candidates().map((s) => s.name)).toEqual(['replica-2', 'replica-1']);
   });
 
+  it('retries once on a fresh connection when a pooled one was dropped by the server (a restart)', async () => {
+    const pool = scriptedPool([Object.assign(new Error('Connection terminated unexpectedly'), { code: undefined }), 'ok']);
+    const sources = sourcesOf(pool);
+    const { value } = await withSnapshot(sources, async ({ client }) => (await client.query('select 1')).rows);
+    expect(value).toEqual([{ one: 1 }]);
+    expect(sources.healthOf(sources.replicas[0]!).reachable).toBe(true);
+  });
+
   it('lets a bad query through as the error it is (a 500, not a 503)', async () => {
     const pool = scriptedPool([sqlError('42P01')]);
     const failure = await withSnapshot(sourcesOf(pool), ({ client }) => client.query('select 1')).catch((e: unknown) => e);

@@ -2,7 +2,12 @@ import { DomainError } from '@crypto-invest/contracts';
 import { errorSummary, isConnectionError, sqlState, type PoolClient } from '@crypto-invest/postgres';
 import type { ReadSource, ReadSources } from './read-sources.ts';
 
-/** One REPEATABLE READ READ ONLY transaction on one read source: every query in it sees the same snapshot. */
+/**
+ * A consistent view of one read source: a REPEATABLE READ READ ONLY transaction
+ * (every query in it sees the same snapshot), or — with `transaction: false` — a
+ * connection for one statement, which sees one snapshot by itself and saves the
+ * BEGIN and COMMIT round trips.
+ */
 export interface Snapshot {
   client: PoolClient;
   source: ReadSource;
@@ -20,18 +25,21 @@ const STATEMENT_TIMEOUT = '57014';
 /**
  * Opens a snapshot on the best read source and runs `prepare` in it, leaving it open
  * for the caller (a streamed response keeps reading from it). A read cancelled by a
- * recovery conflict is retried once; a source that cannot be reached is marked down
- * and the next one is tried once. Past that, a 503 problem — never a hang: connects
- * are bounded by the pool's connect timeout, statements by its statement timeout.
+ * recovery conflict is retried once, as is a connection that broke under a query; a
+ * source that cannot be reached is marked down and the next one is tried once. Past
+ * that, a 503 problem — never a hang: connects are bounded by the pool's connect
+ * timeout, statements by its statement timeout.
  */
 export async function openSnapshot<T>(
   sources: ReadSources,
   prepare: (snapshot: Snapshot) => Promise<T>,
-  options: { prefer?: ReadSource } = {},
+  options: SnapshotOptions = {},
 ): Promise<{ value: T; snapshot: OpenSnapshot }> {
+  const transaction = options.transaction ?? true;
   const candidates = sources.candidates(options.prefer);
   let index = 0;
   let conflictRetried = false;
+  let reconnected = false;
   let lastError: unknown;
   while (index < candidates.length && index < 2) {
     const source = candidates[index]!;
@@ -40,23 +48,28 @@ export async function openSnapshot<T>(
       client = await source.pool.connect();
     } catch (error) {
       lastError = error;
-      if (!poolSaturated(source)) sources.markFailed(source, error);
+      sources.markFailed(source, error);
       index += 1;
       continue;
     }
     try {
-      await client.query('begin isolation level repeatable read read only');
+      if (transaction) await client.query('begin isolation level repeatable read read only');
       const value = await prepare({ client, source });
       sources.markAnswered(source);
-      return { value, snapshot: { client, source, close: (failure) => closeSnapshot(client, failure) } };
+      return { value, snapshot: { client, source, close: (failure) => closeSnapshot(client, transaction, failure) } };
     } catch (error) {
-      await closeSnapshot(client, error);
+      await closeSnapshot(client, transaction, error);
       lastError = error;
       if (sqlState(error) === RECOVERY_CONFLICT && !conflictRetried) {
         conflictRetried = true;
         continue;
       }
       if (isConnectionError(error)) {
+        // A pooled connection the server dropped (a restart) fails only once: try a fresh one first.
+        if (!reconnected) {
+          reconnected = true;
+          continue;
+        }
         sources.markFailed(source, error);
         index += 1;
         continue;
@@ -76,14 +89,25 @@ export async function openSnapshot<T>(
 export async function withSnapshot<T>(
   sources: ReadSources,
   work: (snapshot: Snapshot) => Promise<T>,
-  options: { prefer?: ReadSource } = {},
+  options: SnapshotOptions = {},
 ): Promise<{ value: T; source: ReadSource }> {
   const { value, snapshot } = await openSnapshot(sources, work, options);
   await snapshot.close();
   return { value, source: snapshot.source };
 }
 
-async function closeSnapshot(client: PoolClient, failure?: unknown): Promise<void> {
+export interface SnapshotOptions {
+  /** A source known to have reached a consistency token: tried first. */
+  prefer?: ReadSource;
+  /** false: one statement, no BEGIN/COMMIT (default true). */
+  transaction?: boolean;
+}
+
+async function closeSnapshot(client: PoolClient, transaction: boolean, failure?: unknown): Promise<void> {
+  if (!transaction) {
+    client.release(failure !== undefined && isConnectionError(failure) ? (failure as Error) : undefined);
+    return;
+  }
   if (failure === undefined) {
     try {
       await client.query('commit');
@@ -103,12 +127,6 @@ async function closeSnapshot(client: PoolClient, failure?: unknown): Promise<voi
   } catch (error) {
     client.release(error as Error);
   }
-}
-
-// A pool whose every connection is busy times out waiting for one: that is load, not a dead server.
-function poolSaturated(source: ReadSource): boolean {
-  const pool = source.pool as ReadSource['pool'] & { options?: { max?: number } };
-  return pool.totalCount >= (pool.options?.max ?? 10) && pool.idleCount === 0;
 }
 
 function unavailable(detail: string): DomainError {

@@ -148,6 +148,16 @@ describe('GET /stats', () => {
     expect(((await bad.json()) as { errors: Array<{ field: string }> }).errors[0]!.field).toBe('daily_bucket');
   });
 
+  it('serves repeated reads at the same position from its cache, and counts them in /metrics', async () => {
+    const first = await harness.request('/stats');
+    const second = await harness.request('/stats');
+    expect(await second.text()).toBe(await first.text());
+    expect(second.headers.get('X-Projection-Position')).toBe(first.headers.get('X-Projection-Position'));
+    const metrics = await (await harness.request('/metrics')).text();
+    expect(metrics).toMatch(/query_api_statistics_cache_total\{result="hit"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/query_api_read_source_up\{source="replica-1"[^}]*\} 1/);
+  });
+
   it('rejects a malformed consistency token with a 400 naming where it came from', async () => {
     for (const [path, headers, field] of [
       ['/stats?after=abc', {}, 'after'],
