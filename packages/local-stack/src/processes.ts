@@ -14,6 +14,10 @@ export interface SpawnOptions {
   name: string;
   /** The TypeScript entry file, run with tsx so the PID is the server itself. */
   entry: string;
+  /** `false`: run `entry` (built JavaScript) with plain node, without the tsx loader. Default true. */
+  tsx?: boolean;
+  /** Options for node itself, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+  nodeArgs?: string[];
   args?: string[];
   cwd: string;
   env: Record<string, string>;
@@ -24,7 +28,8 @@ export interface SpawnOptions {
 }
 
 export function spawnNodeProcess(options: SpawnOptions): ManagedProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry, ...(options.args ?? [])], {
+  const loader = options.tsx === false ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, options.entry, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,6 +35,14 @@ export interface SystemOptions {
   logDir: string;
   only?: ServiceName[];
   onLine?: (service: ServiceName, line: string) => void;
+  /**
+   * `source` (default): each service's src/index.ts under tsx. `bundle`: its production
+   * bundle, services/<name>/dist/index.js (`npm run build`), with plain node, as the
+   * container images run it (no TypeScript loader in the process: memory as deployed).
+   */
+  runtime?: 'source' | 'bundle';
+  /** Options for node itself per service (e.g. `--cpu-prof --cpu-prof-dir=…` to profile one). */
+  nodeArgs?: Partial<Record<ServiceName, string[]>>;
 }
 
 export interface RunningSystem {
@@ -96,9 +104,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const processes = new Map<ServiceName, ManagedProcess>();
 
   const start = async (name: ServiceName) => {
+    const bundle = options.runtime === 'bundle';
     const proc = spawnNodeProcess({
       name,
-      entry: join(REPO_ROOT, 'services', name, 'src', 'index.ts'),
+      entry: join(REPO_ROOT, 'services', name, ...(bundle ? ['dist', 'index.js'] : ['src', 'index.ts'])),
+      tsx: !bundle,
+      nodeArgs: options.nodeArgs?.[name] ?? [],
       cwd: REPO_ROOT,
       env: serviceEnvironment(name, options),
       logFile: join(options.logDir, `${name}.log`),

@@ -54,9 +54,9 @@ describe('operations', () => {
     const app = fx.sut();
     const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/history', '/imports', '/invest', '/investments', '/investments/{id}', '/ready', '/stats']);
-    expect(Object.keys(doc.paths['/invest']!.post!.responses).sort()).toEqual(['200', '400', '401', '413', '415', '422', '500', '503']);
-    expect(Object.keys(doc.paths['/investments']!.post!.responses).sort()).toEqual(['201', '400', '401', '413', '415', '422', '500', '503']);
-    expect(Object.keys(doc.paths['/investments/{id}']!.delete!.responses).sort()).toEqual(['200', '400', '401', '404', '500', '503']);
+    expect(Object.keys(doc.paths['/invest']!.post!.responses).sort()).toEqual(['200', '400', '401', '413', '415', '422', '429', '500', '503']);
+    expect(Object.keys(doc.paths['/investments']!.post!.responses).sort()).toEqual(['201', '400', '401', '413', '415', '422', '429', '500', '503']);
+    expect(Object.keys(doc.paths['/investments/{id}']!.delete!.responses).sort()).toEqual(['200', '400', '401', '404', '429', '500', '503']);
     expect(Object.keys(doc.paths['/imports']!.post!.responses).sort()).toEqual(['200', '400', '401', '413', '415', '422', '429', '500', '503']);
     const docs = await app.request('/docs');
     expect(docs.status).toBe(200);

@@ -60,3 +60,12 @@ describe('command API configuration', () => {
     expect(() => loadCommandApiConfig({ ...base, ...override })).toThrow(variable);
   });
 });
+
+describe('command API configuration: imports', () => {
+  it('reads IMPORT_MAX_BYTES (default 64 MiB) and refuses a value out of range', () => {
+    expect(loadCommandApiConfig(base).imports).toEqual({ maxBytes: 64 * 1024 * 1024 });
+    expect(loadCommandApiConfig({ ...base, IMPORT_MAX_BYTES: '1048576' }).imports).toEqual({ maxBytes: 1_048_576 });
+    expect(() => loadCommandApiConfig({ ...base, IMPORT_MAX_BYTES: '10' })).toThrow(ConfigError);
+    expect(() => loadCommandApiConfig({ ...base, IMPORT_MAX_BYTES: 'a lot' })).toThrow(ConfigError);
+  });
+});

@@ -154,7 +154,7 @@ try {
   if (demo) {
     say(
       demoLoaded
-        ? '  demo portfolio: 580 weekly purchases 2019–2021 imported (npm run demo imports it again; rows already present are skipped)'
+        ? '  demo portfolio: loaded (580 weekly purchases 2019–2021; another --demo start or npm run demo finds them present and records nothing)'
         : '  demo portfolio: NOT loaded (see the import output above); try again with npm run demo',
     );
   }

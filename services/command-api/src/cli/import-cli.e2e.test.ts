@@ -210,4 +210,16 @@ describe('a copy with three broken rows, through the CLI', () => {
     expect(run.stdout).toContain('recorded 577 investments (580 rows: 577 new, 0 already present, 3 invalid)');
     expect((await db.admin.query('select count(*)::int as n from investments')).rows[0]).toEqual({ n: 577 });
   });
+
+  it('then records exactly the 3 missing rows of the whole file (plain JSON answer, over real HTTP)', async () => {
+    const res = await fetch(`${commandApi}/imports`, {
+      method: 'POST',
+      body: await readFile(PORTFOLIO_CSV),
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${API_KEY}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toMatchObject({ outcome: 'imported', rows: 580, new: 3, already_present: 577, recorded: 3 });
+    expect((await db.admin.query('select count(*)::int as n from investments')).rows[0]).toEqual({ n: 580 });
+  });
 });

@@ -54,6 +54,7 @@ function apiKey(): string | undefined {
 function progressPrinter() {
   const tty = Boolean(process.stderr.isTTY);
   let lastPlain = 0;
+  let lastText = '';
   let drawn = false;
   return {
     tty,
@@ -61,9 +62,13 @@ function progressPrinter() {
       if (tty) {
         process.stderr.write(`\r\x1b[2K${line(true)}`);
         drawn = true;
-      } else if (force || Date.now() - lastPlain >= 1000) {
+        return;
+      }
+      const text = line(false);
+      if (text !== lastText && (force || Date.now() - lastPlain >= 1000)) {
         lastPlain = Date.now();
-        err(line(false));
+        lastText = text;
+        err(text);
       }
     },
     done() {

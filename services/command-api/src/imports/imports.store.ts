@@ -35,7 +35,10 @@ export async function stageRows(pool: Pool, importId: string, rows: readonly Row
        from input
        returning row_key
      )
-     select count(*)::int as already_present from staged where exists (select 1 from investments i where i.import_row_key = staged.row_key)`,
+     -- A scalar subquery: one probe of the UNIQUE index per row. (As EXISTS the planner may
+     -- make it a hash semi-join that reads every investment for every window.)
+     select count(*)::int as already_present from staged
+     where (select true from investments i where i.import_row_key = staged.row_key)`,
     [
       importId,
       rows.map((r) => r.seq),
