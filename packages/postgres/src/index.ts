@@ -10,3 +10,4 @@ export {
   type QueryResultRow,
   type Isolation,
 } from './pool.ts';
+export { checkPrimary } from './readiness.ts';

@@ -39,6 +39,16 @@ export function createPool(settings: PoolSettings): pg.Pool {
   pool.on('error', (error) => {
     settings.logger.warn({ err: errorSummary(error), pool: settings.name }, 'idle database connection failed');
   });
+  // pg-pool listens for errors only on idle clients. One the server drops while it is
+  // checked out but between statements (a primary shutting down sends FATAL 57P01 to every
+  // session; a replica stopping; pg_terminate_backend) would emit 'error' with no listener
+  // and crash the process. Keep a listener on every client: the next statement on it then
+  // fails like any lost connection (the callers map that to a 503), and the pool discards it.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      settings.logger.debug({ err: errorSummary(error), pool: settings.name }, 'database connection failed');
+    });
+  });
   return pool;
 }
 
@@ -86,7 +96,8 @@ export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT...
   const message = String((error as Error | null)?.message ?? '');
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(message);
+  // "…is not queryable": pg's answer to a statement on a client whose connection already failed.
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|is not queryable/i.test(message);
 }
 
 /** A loggable summary of an error without query parameters or connection strings. */

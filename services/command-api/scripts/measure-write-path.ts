@@ -1,7 +1,8 @@
 // An indication (not the benchmark) of the write path: POST /invest with an explicit
 // price, called in-process (no HTTP socket) against a real primary, next to a
-// reference measured in the same run — the same write transaction (insert investment,
-// insert event + NOTIFY, commit, with the service's own SQL) without the HTTP layer.
+// reference measured in the same run — the same write (insert investment, insert event
+// + NOTIFY in one statement, the service's own insertInvestmentWithEvent) without the
+// HTTP layer. The benchmark is `npm run bench`.
 //
 //   node --import tsx scripts/measure-write-path.ts [seconds per phase = 5] [concurrency = 8]
 //
@@ -13,13 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterDown, clusterUp, migrate } from '@crypto-invest/db';
 import { createLogger } from '@crypto-invest/logger';
-import { createPool, withTransaction } from '@crypto-invest/postgres';
+import { createPool } from '@crypto-invest/postgres';
 import { createPriceService } from '@crypto-invest/prices';
 import { freePort } from '@crypto-invest/testing';
 import { Decimal } from '@crypto-invest/money';
 import { createApp } from '../src/app.ts';
 import { investmentRecorded } from '../src/investments/investment.ts';
-import { appendInvestmentEvent, insertInvestment } from '../src/investments/investments.store.ts';
+import { insertInvestmentWithEvent, PENDING_INVESTMENT_ID } from '../src/investments/investments.store.ts';
 
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 8);
@@ -96,11 +97,9 @@ try {
     purchasePriceUsd: new Decimal('34235.19345'),
     priceSource: 'user' as const,
   };
-  const reference = await drive('reference: the same transaction, no HTTP layer', async () => {
-    await withTransaction(pool, async (client) => {
-      const stored = await insertInvestment(client, { ...investment, timestamp: new Date() });
-      await appendInvestmentEvent(client, investmentRecorded(stored), { request_id: 'measure' });
-    });
+  const reference = await drive('reference: the same write, no HTTP layer', async () => {
+    const facts = { ...investment, timestamp: new Date() };
+    await insertInvestmentWithEvent(pool, facts, investmentRecorded({ ...facts, id: PENDING_INVESTMENT_ID }), { request_id: 'measure' });
     return true;
   });
   const invest = await drive('POST /invest, explicit price (in-process)', async () => {

@@ -1,6 +1,5 @@
 import { corsForOrigins, createServiceApp, mountDocs, mountHealth, rateLimit, requireApiKey } from '@crypto-invest/http';
 import type { Logger } from '@crypto-invest/logger';
-import type { Pool } from '@crypto-invest/postgres';
 import { LATEST_MIGRATION } from '@crypto-invest/db/schema-version';
 import type { Config } from './config.ts';
 import { DEFAULT_IMPORT_LIMITS } from './imports/import-file.ts';
@@ -8,7 +7,7 @@ import { mountImports } from './imports/imports.handlers.ts';
 import { mountInvestments } from './investments/investments.handlers.ts';
 import type { PriceLookup } from './investments/record-investment.ts';
 import { mountReadRedirects } from './reads/reads.handlers.ts';
-import { checkPrimary } from './readiness.ts';
+import { checkPrimary, type Pool } from '@crypto-invest/postgres';
 
 export interface CommandApiDeps {
   config: Pick<Config, 'auth' | 'queryApiPublicUrl' | 'idempotency'> & Partial<Pick<Config, 'imports' | 'writeRateLimit' | 'cors'>>;

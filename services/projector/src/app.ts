@@ -1,7 +1,7 @@
 import { LATEST_MIGRATION } from '@crypto-invest/db/schema-version';
 import { createServiceApp, mountDocs, mountHealth } from '@crypto-invest/http';
 import type { Logger } from '@crypto-invest/logger';
-import { errorSummary, type Pool } from '@crypto-invest/postgres';
+import { checkPrimary, type Pool } from '@crypto-invest/postgres';
 import { mountAdmin } from './admin/admin.index.ts';
 import type { Config } from './config.ts';
 import { instrumentProjector } from './projection/projection-metrics.ts';
@@ -20,7 +20,7 @@ export function createApp(deps: ProjectorDeps) {
   const { app, metrics } = createServiceApp({ service: 'projector', logger: deps.logger });
   instrumentProjector(deps.projector, metrics);
   mountHealth(app, 'projector', async () => {
-    const primary = await checkPrimary(deps.pool);
+    const primary = await checkPrimary(deps.pool, LATEST_MIGRATION);
     return { ready: primary.ok, checks: { primary, projector: { ok: true, role: deps.projector.isActive ? 'active' : 'standby' } } };
   });
   mountDocs(app, {
@@ -30,18 +30,4 @@ export function createApp(deps: ProjectorDeps) {
   });
   mountAdmin(app, { projector: deps.projector, pool: deps.pool, auth: deps.config.auth });
   return app;
-}
-
-/** The primary answers, accepts writes, and has the newest migration applied. */
-async function checkPrimary(pool: Pool) {
-  try {
-    const { rows } = await pool.query<{ in_recovery: boolean; migrated: boolean }>(
-      `select pg_is_in_recovery() as in_recovery, exists (select 1 from mikro_orm_migrations where name = $1) as migrated`,
-      [LATEST_MIGRATION],
-    );
-    const row = rows[0]!;
-    return { ok: !row.in_recovery && row.migrated, reachable: true, in_recovery: row.in_recovery, migrations_applied: row.migrated };
-  } catch (error) {
-    return { ok: false, reachable: false, error: errorSummary(error).message };
-  }
 }

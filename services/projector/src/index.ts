@@ -8,6 +8,7 @@ import { Projector } from './projection/projector.ts';
 
 const config = loadProjectorConfig(process.env);
 const logger = createLogger({ service: 'projector', level: config.logLevel });
+if (config.auth.mode === 'disabled') logger.warn('AUTH=disabled: the admin API (rebuilds) accepts requests without an API key (trusted local setup only)');
 // At once: the live loop, a rebuild's batch, its read-ahead and its investment-times load,
 // the old-generation cleanup, status samples and HTTP readiness/admin reads.
 const pool = createPool({ url: config.database.url, name: 'projector', max: 10, statementTimeoutMs: 60_000, logger });

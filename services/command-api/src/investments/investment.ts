@@ -148,8 +148,11 @@ export function decideInvestment(command: RecordInvestmentCommand, price: Decima
   return { coin: command.coin, amount: command.amount, purchasePriceUsd: price, timestamp: command.timestamp ?? now, priceSource: source };
 }
 
+/** What an `InvestmentRecorded` event says: the facts of the purchase and the investment's id. */
+export type RecordedFacts = Pick<StoredInvestment, 'id' | 'coin' | 'amount' | 'purchasePriceUsd' | 'timestamp' | 'priceSource'>;
+
 /** The `InvestmentRecorded` event: the facts as recorded, decimals as strings, nothing derived. */
-export function investmentRecorded(investment: StoredInvestment): InvestmentRecorded {
+export function investmentRecorded(investment: RecordedFacts): InvestmentRecorded {
   return InvestmentRecorded.parse({
     type: 'InvestmentRecorded',
     data: {

@@ -1,6 +1,13 @@
-import { EVENTS_CHANNEL, investmentStream, STREAM_VERSION, type EventPosition, type InvestmentEvent } from '@crypto-invest/contracts';
+import {
+  EVENTS_CHANNEL,
+  investmentStream,
+  STREAM_VERSION,
+  type EventPosition,
+  type InvestmentEvent,
+  type InvestmentRecorded,
+} from '@crypto-invest/contracts';
 import { Decimal } from '@crypto-invest/money';
-import type { PoolClient } from '@crypto-invest/postgres';
+import type { Pool, PoolClient } from '@crypto-invest/postgres';
 import type { NewInvestment, PriceSource, StoredInvestment } from './investment.ts';
 
 // SQL of the write side. Every function takes the transaction's client: the caller
@@ -46,6 +53,55 @@ export async function insertInvestment(client: PoolClient, investment: NewInvest
     ],
   );
   return toInvestment(rows[0]!);
+}
+
+/** The investment id an event is built with before the row exists; the statement puts the real one in its place. */
+export const PENDING_INVESTMENT_ID = '0';
+
+/**
+ * Records a new investment, its `InvestmentRecorded` event and the NOTIFY in ONE
+ * statement (data-modifying CTEs), which is its own transaction: the row and its event
+ * commit together or not at all, in one round trip instead of four (BEGIN, two INSERTs,
+ * COMMIT) — the round trips and their socket writes were most of the write path's cost.
+ * `event` is built from the same facts as the row (investmentRecorded) with
+ * PENDING_INVESTMENT_ID; the statement sets the row's generated id in its data and stream.
+ */
+export async function insertInvestmentWithEvent(
+  db: Pool,
+  investment: NewInvestment,
+  event: InvestmentRecorded,
+  metadata: Record<string, string>,
+): Promise<{ stored: StoredInvestment; position: EventPosition }> {
+  if (event.data.investment_id !== PENDING_INVESTMENT_ID) throw new Error('the event must be built with PENDING_INVESTMENT_ID');
+  const { rows } = await db.query<InvestmentRow & { transaction_id: string; event_id: string }>(
+    `with investment as (
+       insert into investments (coin_name, amount, purchase_price_usd, "timestamp", price_source)
+       values ($1, $2, $3, $4, $5)
+       returning *
+     ), event as (
+       insert into events (stream_id, stream_version, type, data, metadata)
+       select $6 || investment.id, $7, $8, jsonb_set($9::jsonb, '{investment_id}', to_jsonb(investment.id::text)), $10::jsonb
+       from investment
+       returning transaction_id as event_transaction_id, id as event_id
+     )
+     select ${INVESTMENT_COLUMNS}, event_transaction_id::text as transaction_id, event_id::text as event_id, pg_notify($11, event_id::text)
+     from investment, event`,
+    [
+      investment.coin,
+      investment.amount.toFixed(),
+      investment.purchasePriceUsd.toFixed(),
+      investment.timestamp.toISOString(),
+      investment.priceSource,
+      investmentStream(''),
+      STREAM_VERSION.recorded,
+      event.type,
+      JSON.stringify(event.data),
+      JSON.stringify(metadata),
+      EVENTS_CHANNEL,
+    ],
+  );
+  const row = rows[0]!;
+  return { stored: toInvestment(row), position: { transactionId: row.transaction_id, eventId: row.event_id } };
 }
 
 /** The row, locked until the transaction ends (so two voids of one investment run one after the other). */

@@ -14,7 +14,7 @@ import {
   type RecordInvestmentCommand,
   type StoredInvestment,
 } from './investment.ts';
-import { appendInvestmentEvent, insertInvestment } from './investments.store.ts';
+import { appendInvestmentEvent, insertInvestment, insertInvestmentWithEvent, PENDING_INVESTMENT_ID } from './investments.store.ts';
 import { databaseUnavailable } from '../database-errors.ts';
 
 export type PriceLookup = Pick<PriceService, 'currentPrice' | 'historicalPrice'>;
@@ -56,15 +56,17 @@ export interface RecordInvestmentOutcome {
  * transaction on the primary, the Idempotency-Key claim, the investment, its
  * `InvestmentRecorded` event and the NOTIFY, and the stored response. Either all of
  * it commits or none of it does: there is no moment at which an investment exists
- * without its event.
+ * without its event. Without an Idempotency-Key that transaction is a single
+ * statement (insertInvestmentWithEvent): one round trip to the primary.
  */
 export async function recordInvestment(
   deps: RecordInvestmentDeps,
   command: RecordInvestmentCommand,
   request: RecordInvestmentRequest,
 ): Promise<RecordInvestmentOutcome> {
-  const fingerprint = requestFingerprint(request.route, command);
   const { idempotency } = request;
+  // What makes a retry "the same request": needed only with an Idempotency-Key.
+  const fingerprint = idempotency ? requestFingerprint(request.route, command) : '';
   if (idempotency) {
     // A retry of a finished request is answered without CoinGecko and without a write.
     const stored = await findStoredResponse(deps.pool, idempotency, fingerprint).catch(databaseUnavailable);
@@ -76,15 +78,21 @@ export async function recordInvestment(
   const price = await lookUpPrice(deps.prices, command.coin, plan);
   const investment = decideInvestment(command, price.value, price.source, now);
 
+  if (!idempotency) {
+    // Nothing else to write with it: the investment, its event and the NOTIFY as one statement.
+    const event = investmentRecorded({ ...investment, id: PENDING_INVESTMENT_ID });
+    const { stored, position } = await insertInvestmentWithEvent(deps.pool, investment, event, request.metadata).catch(databaseUnavailable);
+    const response = request.respond({ investment: stored, position, ...(command.symbol ? { symbol: command.symbol } : {}) });
+    return { response, replayed: false };
+  }
+
   return withTransaction(deps.pool, async (client) => {
-    if (idempotency) {
-      const claim = await claimKey(client, idempotency, fingerprint, deps.idempotencyTtlHours);
-      if (!claim.claimed) return { response: claim.response, replayed: true };
-    }
+    const claim = await claimKey(client, idempotency, fingerprint, deps.idempotencyTtlHours);
+    if (!claim.claimed) return { response: claim.response, replayed: true };
     const stored = await insertInvestment(client, investment);
     const position = await appendInvestmentEvent(client, investmentRecorded(stored), request.metadata);
     const response = request.respond({ investment: stored, position, ...(command.symbol ? { symbol: command.symbol } : {}) });
-    if (idempotency) await storeResponse(client, idempotency, response);
+    await storeResponse(client, idempotency, response);
     return { response, replayed: false };
   }).catch(databaseUnavailable);
 }

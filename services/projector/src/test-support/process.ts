@@ -15,8 +15,17 @@ export interface ProjectorProcess {
   stop(): Promise<number | string>;
 }
 
-/** The real projector (`src/index.ts`) as its own process, as `npm start` runs it. */
-export async function spawnProjector(databaseUrl: string, env: Record<string, string> = {}, logDir?: string): Promise<ProjectorProcess> {
+/**
+ * The real projector (`src/index.ts`) as its own process, as `npm start` runs it; resolves
+ * once it is healthy, or at once with `healthy: false` (a run that may die before its first
+ * health check, like the fault-injection one).
+ */
+export async function spawnProjector(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  logDir?: string,
+  { healthy = true }: { healthy?: boolean } = {},
+): Promise<ProjectorProcess> {
   const port = await freePort();
   const lines: string[] = [];
   const proc = spawnNodeProcess({
@@ -38,7 +47,7 @@ export async function spawnProjector(databaseUrl: string, env: Record<string, st
   const url = `http://127.0.0.1:${port}`;
   const isRunning = () => proc.child.exitCode === null && proc.child.signalCode === null;
   try {
-    await waitHealthy(`${url}/health`, proc);
+    if (healthy) await waitHealthy(`${url}/health`, proc);
   } catch (error) {
     proc.child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${lines.slice(-20).join('\n')}`);

@@ -1,6 +1,6 @@
-import { errorSummary, type Pool } from '@crypto-invest/postgres';
+import { errorSummary, type Pool } from './pool.ts';
 
-/** The primary answers, is not in recovery, and has the newest migration applied. */
+/** Readiness of a writer: the primary answers, is not in recovery, and has `latestMigration` applied. */
 export async function checkPrimary(pool: Pool, latestMigration: string) {
   try {
     const { rows } = await pool.query<{ in_recovery: boolean; migrated: boolean }>(
