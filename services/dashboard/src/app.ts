@@ -17,6 +17,7 @@ export interface DashboardDeps {
 }
 
 // A command body is a few hundred bytes; the command API itself refuses more than 16 KB.
+// A CSV import is the one large body (config.imports.maxBytes).
 const MAX_FORWARDED_BODY = 64 * 1024;
 const MAX_QUERY_LENGTH = 64;
 
@@ -44,6 +45,10 @@ export function createApp(deps: DashboardDeps) {
     maxBodyBytes: MAX_FORWARDED_BODY,
     fetch: outgoing,
   };
+  // Registered first: the import's file is the one body allowed to be large, and its answer may
+  // start only once the command API has read, checked and priced every row.
+  const importForwarding: ForwardingOptions = { ...forwarding, maxBodyBytes: config.imports.maxBytes, timeoutMs: config.imports.timeoutMs };
+  app.post(`${command.prefix}/imports`, (c) => forwardRequest(c, command, importForwarding));
   app.all(`${command.prefix}/*`, (c) => forwardRequest(c, command, forwarding));
   app.all(`${query.prefix}/*`, (c) => forwardRequest(c, query, forwarding));
 

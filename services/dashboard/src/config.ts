@@ -30,6 +30,17 @@ const Schema = z
     COINGECKO_BASE_URL: baseUrl().default('https://api.coingecko.com/api/v3'),
     /** Longest wait for an upstream's response headers before answering 503 (streams then flow freely). */
     UPSTREAM_TIMEOUT_MS: env.milliseconds(10_000),
+    /**
+     * Largest CSV file `POST /api/command/imports` passes on (streamed, never held whole). Keep it
+     * equal to the command API's IMPORT_MAX_BYTES: a larger one here only moves the refusal there.
+     */
+    IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    /**
+     * Longest an import may go without progress before the command API's answer begins: the
+     * command API checks and prices the rows while the file streams in and answers only after the
+     * last one, so this is longer than UPSTREAM_TIMEOUT_MS.
+     */
+    IMPORT_TIMEOUT_MS: env.milliseconds(300_000),
     /** Longest wait for each /ready and /admin/status probe of the system view. */
     STATUS_TIMEOUT_MS: env.milliseconds(2_000),
     /** Longest wait for the coin search before the built-in list answers instead. */
@@ -45,6 +56,7 @@ const Schema = z
     apiKey: c.DASHBOARD_API_KEY,
     coinSearch: { baseUrl: c.COINGECKO_BASE_URL, timeoutMs: c.COIN_SEARCH_TIMEOUT_MS },
     timeouts: { upstreamMs: c.UPSTREAM_TIMEOUT_MS, statusMs: c.STATUS_TIMEOUT_MS },
+    imports: { maxBytes: c.IMPORT_MAX_BYTES, timeoutMs: c.IMPORT_TIMEOUT_MS },
     clientDir: c.CLIENT_DIR,
   }));
 

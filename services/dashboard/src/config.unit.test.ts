@@ -19,6 +19,12 @@ describe('loadDashboardConfig', () => {
     expect(loadDashboardConfig({ DASHBOARD_API_KEY: '' }).apiKey).toBeUndefined();
   });
 
+  it('allows imports up to the command API\'s 64 MiB, with a longer wait than other calls, both settable', () => {
+    expect(loadDashboardConfig({}).imports).toEqual({ maxBytes: 64 * 1024 * 1024, timeoutMs: 300_000 });
+    expect(loadDashboardConfig({ IMPORT_MAX_BYTES: '1048576', IMPORT_TIMEOUT_MS: '5000' }).imports).toEqual({ maxBytes: 1048576, timeoutMs: 5000 });
+    expect(() => loadDashboardConfig({ IMPORT_MAX_BYTES: '64MB' })).toThrow(/IMPORT_MAX_BYTES/);
+  });
+
   it('refuses a short key or a bad address, naming the variable', () => {
     expect(() => loadDashboardConfig({ DASHBOARD_API_KEY: 'short' })).toThrow(ConfigError);
     expect(() => loadDashboardConfig({ COMMAND_API_URL: 'not a url' })).toThrow(/COMMAND_API_URL/);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveApp } from '@crypto-invest/http';
 import { createLogger } from '@crypto-invest/logger';
 import { createApp } from './app.ts';
 import { loadDashboardConfig } from './config.ts';
@@ -19,9 +20,14 @@ export interface ReceivedRequest {
 export async function startFakeUpstream(handle: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
   const received: ReceivedRequest[] = [];
   const closed: string[] = [];
+  // Request-body bytes as they arrive, before any request is complete: shows a body is streamed.
+  const arrived = { bytes: 0 };
   const server: Server = createServer((req, res) => {
     let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('data', (chunk: Buffer) => {
+      arrived.bytes += chunk.byteLength;
+      body += chunk.toString('utf8');
+    });
     req.on('end', () => {
       received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       res.on('close', () => closed.push(req.url ?? ''));
@@ -34,6 +40,9 @@ export async function startFakeUpstream(handle: (req: IncomingMessage, res: Serv
     url,
     received,
     closed,
+    get bytesArrived() {
+      return arrived.bytes;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -45,6 +54,20 @@ export async function startFakeUpstream(handle: (req: IncomingMessage, res: Serv
 export function dashboardApp(env: Record<string, string>) {
   const config = loadDashboardConfig({ LOG_LEVEL: 'silent', ...env });
   return { app: createApp({ config, logger: createLogger({ service: 'dashboard', level: 'silent' }) }), config };
+}
+
+/** The dashboard server on a real HTTP port (the Node adapter included), as `npm start` runs it. */
+export async function serveDashboard(env: Record<string, string>) {
+  const { app } = dashboardApp(env);
+  const server = await serveApp({ fetch: app.fetch, host: '127.0.0.1', port: 0, logger: createLogger({ service: 'dashboard', level: 'silent' }) });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      (server as Server).closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /** An address where nothing listens (connections are refused at once). */

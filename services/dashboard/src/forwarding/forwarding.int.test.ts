@@ -99,6 +99,15 @@ describe('forwarding /api/command and /api/query', () => {
     expect(query.received).toHaveLength(0);
   });
 
+  it('answers 502 when a request with a body is redirected: its streamed body cannot be sent again', async () => {
+    const command = await upstream((_req, res) => res.writeHead(307, { location: '/elsewhere' }).end());
+    const { app } = dashboardApp({ COMMAND_API_URL: command.url });
+    const response = await app.request('/api/command/investments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"coin":"bitcoin","amount":"1"}' });
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { type: string }).type).toBe('/problems/upstream-redirect');
+    expect(command.received[0]!.body).toBe('{"coin":"bitcoin","amount":"1"}');
+  });
+
   it('passes problem answers through unchanged', async () => {
     const problem = '{"type":"/problems/price-unavailable","title":"Price unavailable","status":503,"detail":"give purchase_price_usd"}';
     const command = await upstream((_req, res) => res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '5' }).end(problem));

@@ -15,8 +15,14 @@ export interface ForwardingOptions {
   upstreams: Upstream[];
   /** Added as `Authorization: Bearer …` here, server-side; the browser's own Authorization is never passed on. */
   apiKey: string | undefined;
-  /** Longest wait for the upstream's response headers; the body (e.g. an event stream) then flows without limit. */
+  /**
+   * Longest the exchange may go without progress before the upstream's response headers: the
+   * clock restarts with every request-body chunk passed on, so a large upload is not cut for
+   * taking long, only for stalling. The answer's body (an event stream, NDJSON lines) then
+   * flows without limit.
+   */
   timeoutMs: number;
+  /** Largest request body passed on. Bodies are streamed, never held whole, and counted as they pass. */
   maxBodyBytes: number;
   fetch: typeof fetch;
 }
@@ -54,28 +60,51 @@ export async function forwardRequest(c: Context<AppEnv>, upstream: Upstream, opt
   headers.set('x-request-id', c.get('requestId'));
   if (options.apiKey) headers.set('authorization', `Bearer ${options.apiKey}`);
 
-  let body: ArrayBuffer | undefined;
-  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-    const declared = Number(c.req.header('content-length') ?? '0');
-    if (declared > options.maxBodyBytes) return tooLarge(c, options.maxBodyBytes);
-    body = await c.req.arrayBuffer();
-    if (body.byteLength > options.maxBodyBytes) return tooLarge(c, options.maxBodyBytes);
-  }
+  const declared = Number(c.req.header('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > options.maxBodyBytes) return tooLarge(c, options.maxBodyBytes);
 
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let answered = false;
+  const restartClock = () => {
+    clearTimeout(timer);
+    // Once the headers are in, the limit is over (an upload may still end after an early answer).
+    if (!answered) timer = setTimeout(() => timeout.abort(), options.timeoutMs);
+  };
+  restartClock();
+  const bodyless = c.req.method === 'GET' || c.req.method === 'HEAD' || declared === 0 || !c.req.raw.body;
+  const body = bodyless ? undefined : countedBody(c.req.raw.body!, options.maxBodyBytes, restartClock);
+
   let answer: Response;
   try {
     answer = await options.fetch(upstream.baseUrl + path + url.search, {
       method: c.req.method,
       headers,
-      ...(body ? { body } : {}),
-      redirect: 'manual',
-      // The browser going away (a closed event stream) cancels the upstream request too.
+      // Passed on as it arrives (chunked): a 64 MiB import never sits in this server's memory.
+      ...(body ? { body: body.stream, duplex: 'half' } : {}),
+      // A redirect is handed to the browser, not followed. But for a request with a body, Node's
+      // fetch (undici 6) then tees the body to be able to re-send it, and keeps the whole upload in
+      // memory (measured: 500 MiB streamed, 500 MiB held; with 'error', under 10 MiB). No write of
+      // the services redirects; the reads that do (GET /history → 307) have no body.
+      redirect: body ? 'error' : 'manual',
+      // The browser going away (a closed event stream, a cancelled upload) cancels the upstream request too.
       signal: AbortSignal.any([timeout.signal, c.req.raw.signal]),
-    });
+    } as RequestInit);
   } catch (error) {
     const log = c.get('logger');
+    if (body?.tooLarge()) return tooLarge(c, options.maxBodyBytes);
+    if (body && isRedirectRefusal(error)) {
+      log.warn({ upstream: upstream.label }, 'upstream answered a request with a body with a redirect');
+      return problemResponse(
+        c,
+        httpProblem(502, 'upstream-redirect', `The ${upstream.label} redirected a request with a body`, `the ${upstream.label} answered with a redirect, which the dashboard does not follow for a request with a body`),
+      );
+    }
+    if (c.req.raw.signal.aborted && !timeout.signal.aborted) {
+      // The browser went away (e.g. cancelled an upload): nobody is left to answer.
+      log.info({ upstream: upstream.label }, 'request cancelled by the browser');
+      return new Response(null, { status: 499 });
+    }
     if (timeout.signal.aborted) {
       log.warn({ upstream: upstream.label, timeout_ms: options.timeoutMs }, 'upstream did not answer in time');
       return problemResponse(
@@ -90,6 +119,7 @@ export async function forwardRequest(c: Context<AppEnv>, upstream: Upstream, opt
       httpProblem(502, 'upstream-unreachable', `The ${upstream.label} cannot be reached`, `the ${upstream.label} is not answering (is it running?)`),
     );
   } finally {
+    answered = true;
     clearTimeout(timer);
   }
 
@@ -104,13 +134,42 @@ export async function forwardRequest(c: Context<AppEnv>, upstream: Upstream, opt
   if (link !== null) out.set('link', rewriteLinkHeader(link, upstream, options.upstreams));
   const upstreamRequestId = answer.headers.get('x-request-id');
   if (upstreamRequestId !== null) out.set('x-upstream-request-id', upstreamRequestId);
-  if (out.get('content-type')?.startsWith('text/event-stream')) {
-    // Proxies in front of us must not buffer the stream either.
+  const contentType = out.get('content-type') ?? '';
+  if (contentType.startsWith('text/event-stream') || contentType.startsWith('application/x-ndjson')) {
+    // Proxies in front of us must not buffer the stream (events, an import's progress lines) either.
     out.set('x-accel-buffering', 'no');
-    out.set('cache-control', 'no-cache');
+    if (contentType.startsWith('text/event-stream')) out.set('cache-control', 'no-cache');
+    else if (!out.has('cache-control')) out.set('cache-control', 'no-store');
   }
   const relayed = BODYLESS_STATUSES.has(answer.status) || !answer.body ? null : relayBody(answer.body, c.req.raw.signal, () => c.get('logger').warn({ upstream: upstream.label }, 'upstream answer broke off'));
   return new Response(relayed, { status: answer.status, headers: out });
+}
+
+/**
+ * The browser's request body, passed on chunk by chunk as it arrives. Each chunk restarts the
+ * time limit (`onChunk`); past `maxBytes` the stream fails, which cancels the browser's upload
+ * and the upstream request, and `tooLarge()` tells the caller to answer 413.
+ */
+function countedBody(source: ReadableStream<Uint8Array>, maxBytes: number, onChunk: () => void) {
+  let bytes = 0;
+  let over = false;
+  const stream = source.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        if (bytes > maxBytes) {
+          over = true;
+          controller.error(new RangeError(`request body over ${maxBytes} bytes`));
+          return;
+        }
+        onChunk();
+        controller.enqueue(chunk);
+      },
+      // The whole body is passed on: the wait for the answer starts now.
+      flush: onChunk,
+    }),
+  );
+  return { stream, tooLarge: () => over };
 }
 
 /**
@@ -177,7 +236,19 @@ function stripBasePath(path: string, baseUrl: string): string {
 }
 
 function tooLarge(c: Context<AppEnv>, max: number): Response {
-  return problemResponse(c, httpProblem(413, 'payload-too-large', 'Request body too large', `the body may be at most ${max} bytes`));
+  return problemResponse(c, httpProblem(413, 'payload-too-large', 'Request body too large', `the request body may be at most ${sizeText(max)}`));
+}
+
+/** 67108864 → "64 MiB", 65536 → "64 KiB": the limit as people set it. */
+function sizeText(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / 1024 / 1024} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** fetch's failure when `redirect: 'error'` met a 3xx. */
+function isRedirectRefusal(error: unknown): boolean {
+  return (error as { cause?: { message?: string } })?.cause?.message === 'unexpected redirect';
 }
 
 /** The network error's code (ECONNREFUSED…) for the log; never a URL with credentials. */

@@ -4,8 +4,11 @@ export interface Problem {
   title?: string;
   status?: number;
   detail?: string;
-  errors?: Array<{ field: string; reason: string }>;
+  /** The failing fields; `line` names the row of an imported file. */
+  errors?: Array<{ field: string; reason: string; line?: number }>;
   request_id?: string;
+  /** Extensions (an import's refusal carries its report's counts). */
+  [extension: string]: unknown;
 }
 
 /** A failed call: the service's problem when it sent one, or what happened on the way. */

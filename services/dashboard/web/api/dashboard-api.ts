@@ -4,8 +4,10 @@ import type { CoinSearchResult } from '../../src/coins/coin-search.ts';
 import type { SystemStatus } from '../../src/system/system-status.ts';
 import { ApiError, problemOf } from './api-error.ts';
 import { parseExact, toDecimal, toDecimalOrNull, toInteger, type Exact } from './exact-json.ts';
+import { xhrUpload, type UploadTransport } from './file-upload.ts';
 import type { components as CommandComponents, paths as CommandPaths } from './generated/command-api.d.ts';
 import type { paths as QueryPaths } from './generated/query-api.d.ts';
+import { createImportCalls, type ImportCalls } from './imports-api.ts';
 import { nextPageQuery } from './link-header.ts';
 import type {
   CoinHolding,
@@ -28,7 +30,7 @@ type HistoryParams = NonNullable<QueryPaths['/history']['get']['parameters']['qu
 type InvestmentBody = HistoryBody[number] | CommandComponents['schemas']['Investment'];
 
 /** Everything the panels ask of the server. Components get it from context, so tests hand in fakes. */
-export interface DashboardApi {
+export interface DashboardApi extends ImportCalls {
   recordInvestment(command: RecordCommand, idempotencyKey: string): Promise<CommandResult>;
   voidInvestment(id: number): Promise<CommandResult>;
   listHistory(query: HistoryQuery | Record<string, string>, consistencyToken: string | null, signal?: AbortSignal): Promise<Read<HistoryPage>>;
@@ -49,8 +51,9 @@ export interface PositionListener {
  * OpenAPI documents (openapi-typescript + openapi-fetch); bodies are read as text and parsed
  * losslessly, because openapi-fetch's own JSON.parse would round decimals.
  */
-export function createDashboardApi(options: { origin?: string; fetch?: typeof fetch } = {}): DashboardApi {
+export function createDashboardApi(options: { origin?: string; fetch?: typeof fetch; upload?: UploadTransport } = {}): DashboardApi {
   const origin = options.origin ?? '';
+  const imports = createImportCalls({ origin, upload: options.upload ?? xhrUpload });
   const fetcher = options.fetch ?? ((input: Request) => globalThis.fetch(input));
   // Bodies are written with stringifyJsonExact: Decimal amounts leave as JSON numbers with every digit.
   const common = { fetch: fetcher, bodySerializer: (body: unknown) => stringifyJsonExact(body) };
@@ -60,6 +63,8 @@ export function createDashboardApi(options: { origin?: string; fetch?: typeof fe
   const tokenHeader = (token: string | null) => (token ? { 'x-consistency-token': token } : {});
 
   return {
+    ...imports,
+
     async recordInvestment(body, idempotencyKey) {
       const { data, error, response } = await guard(
         command.POST('/investments', { body, params: { header: { 'idempotency-key': idempotencyKey } }, parseAs: 'text' }),

@@ -96,3 +96,66 @@ export interface CommandResult {
   /** Reads carrying it include this write. Null when nothing was written (voiding twice). */
   consistencyToken: string | null;
 }
+
+/** A failing field of a row of an imported CSV file. */
+export interface ImportRowError {
+  /** Line of the file where the row starts (the header is line 1). */
+  line: number;
+  /** A column, or `row` for the row as a whole. */
+  field: string;
+  reason: string;
+}
+
+/** What an import did, or (a dry run, a refusal) would do. */
+export interface ImportReport {
+  /** `checked`: a dry run; `imported`: rows recorded; `refused`: invalid rows, nothing recorded. */
+  outcome: 'checked' | 'imported' | 'refused';
+  /** Data rows in the file. */
+  rows: number;
+  valid: number;
+  invalid: number;
+  /** Valid rows no earlier import recorded (recorded now, or that would be). */
+  newRows: number;
+  /** Valid rows an earlier import already recorded. */
+  alreadyPresent: number;
+  /** Investments this request recorded. */
+  recorded: number;
+  /** Every failing field, by line (at most the first 1,000). */
+  errors: ImportRowError[];
+  /** More errors were found than are listed; the counts stay exact. */
+  errorsTruncated: boolean;
+  /** Reads carrying it include the import. Null when nothing was written. */
+  consistencyToken: string | null;
+  /** The command API's sentence for people. */
+  message: string;
+}
+
+/** Rows written so far (after the file was read and checked). */
+export interface ImportProgress {
+  done: number;
+  total: number;
+  recorded: number;
+}
+
+/** The database failed part-way: the rows recorded so far stay; importing again records the rest. */
+export interface ImportFailure {
+  detail: string;
+  recorded: number;
+  consistencyToken: string | null;
+}
+
+export type ImportResult =
+  | { kind: 'imported'; report: ImportReport }
+  /** Invalid rows and no skip_invalid: nothing recorded (the file changed since its dry run). */
+  | { kind: 'refused'; report: ImportReport }
+  | { kind: 'failed'; failure: ImportFailure };
+
+/** What an import tells while it runs; each step comes at most once except progress. */
+export interface ImportListener {
+  /** Bytes of the file sent so far. */
+  uploading?(sent: number, total: number): void;
+  /** The file is sent: the command API finishes reading, checking and pricing its rows (no figures for that). */
+  checking?(): void;
+  /** Rows written so far. */
+  writing?(progress: ImportProgress): void;
+}

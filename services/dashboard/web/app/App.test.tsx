@@ -5,7 +5,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../api/api-error.ts';
 import type { DashboardApi, PositionListener } from '../api/dashboard-api.ts';
-import type { Investment, PortfolioStats, Read } from '../api/model.ts';
+import type { ImportReport, Investment, PortfolioStats, Read } from '../api/model.ts';
 import { ApiProvider } from './api-context.tsx';
 import { App } from './App.tsx';
 
@@ -74,8 +74,33 @@ function laggingSystem() {
       l.connected(true);
       return () => undefined;
     },
+    async checkImport() {
+      return importReport('checked', 0, null);
+    },
+    async importFile(_file, _options, progress) {
+      // Two purchases in one batch, like the command API: one position for the whole import.
+      progress.writing?.({ done: 0, total: 2, recorded: 0 });
+      primary += 1;
+      for (const [coin, amount, price] of [['ethereum', '0.197759759644370206', '151.6992135'], ['cardano', '208.351043', '0.0479959198472']] as const) {
+        const a = new Decimal(amount);
+        const p = new Decimal(price);
+        investments.push({
+          id: investments.length + 1, coin, amount: a, priceUsd: p, totalUsd: a.times(p),
+          timestamp: '2019-01-07T14:00:00.000Z', priceSource: 'user', voided: false, voidedAt: null, position: primary,
+        });
+      }
+      progress.writing?.({ done: 2, total: 2, recorded: 2 });
+      return { kind: 'imported', report: importReport('imported', 2, `1.${primary}`) };
+    },
   };
   return { api, tokensSeen, emit: (position: string) => listener?.position(position) };
+}
+
+function importReport(outcome: ImportReport['outcome'], recorded: number, token: string | null): ImportReport {
+  return {
+    outcome, rows: 2, valid: 2, invalid: 0, newRows: 2, alreadyPresent: 0, recorded,
+    errors: [], errorsTruncated: false, consistencyToken: token, message: '',
+  };
 }
 
 /** Every text the "Total invested" card showed, in order. */
@@ -118,6 +143,36 @@ describe('App', () => {
     expect(screen.getByTestId('card-invested').textContent).toBe('$50.00');
     card.stop();
     expect(card.shown).toEqual(['$0.00', '$50.00']);
+  });
+
+  it('shows an import in statistics and history as soon as it finishes, with its consistency token, and never flicks back', async () => {
+    const system = laggingSystem();
+    const user = userEvent.setup();
+    render(
+      <ApiProvider api={system.api}>
+        <App />
+      </ApiProvider>,
+    );
+    expect(await screen.findByText(/Your portfolio is empty/)).toBeTruthy();
+    const card = watchCard();
+
+    await user.upload(screen.getByLabelText('CSV file'), new File(['timestamp,coin,amount,purchase_price_usd\n'], 'two.csv', { type: 'text/csv' }));
+    await user.click(screen.getByRole('button', { name: 'Check file' }));
+    await user.click(await screen.findByRole('button', { name: 'Import 2 rows' }));
+    expect(await screen.findByRole('heading', { name: 'Imported 2 purchases' })).toBeTruthy();
+
+    // 0.197759759644370206 × 151.6992135 + 208.351043 × 0.0479959198472 = 39.99999995990852058…, shown as $40.00
+    await waitFor(() => expect(screen.getByTestId('card-invested').textContent).toBe('$40.00'));
+    expect(screen.getByTestId('card-invested').getAttribute('title')).toBe(
+      new Decimal('0.197759759644370206').times('151.6992135').plus(new Decimal('208.351043').times('0.0479959198472')).toFixed(),
+    );
+    await waitFor(() => expect(document.querySelectorAll('.history-table tbody tr')).toHaveLength(2));
+    // Both reads carried the import's token (the replica alone would still say $0.00).
+    expect(system.tokensSeen.filter((t) => t === '1.101').length).toBeGreaterThanOrEqual(2);
+    act(() => system.emit('1.100'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    card.stop();
+    expect(card.shown).toEqual(['$0.00', '$40.00']);
   });
 
   it('says so when the query API cannot be reached, and when the replica is behind', async () => {

@@ -3,6 +3,7 @@ import type { SystemStatus } from '../../src/system/system-status.ts';
 import { ApiError } from '../api/api-error.ts';
 import type { CommandResult } from '../api/model.ts';
 import { HistoryPanel } from '../history/HistoryPanel.tsx';
+import { ImportPanel } from '../imports/ImportPanel.tsx';
 import { RecordPanel } from '../record/RecordPanel.tsx';
 import { newerPosition } from '../state/positions.ts';
 import { StatsPanel } from '../stats/StatsPanel.tsx';
@@ -14,8 +15,8 @@ const STATUS_EVERY_MS = 5_000;
 const STATUS_AFTER_POSITION_MS = 1_000;
 
 /**
- * The page. It keeps the newest projection position it knows — from a command's consistency
- * token, the live stream, or a read — and hands it to every panel, so each reads data that
+ * The page. It keeps the newest projection position it knows — from a command's or an import's
+ * consistency token, the live stream, or a read — and hands it to every panel, so each reads data that
  * includes it: a purchase appears in history and statistics at once and totals never go back.
  */
 export function App() {
@@ -49,6 +50,7 @@ export function App() {
         <h1>crypto-invest</h1>
         <nav aria-label="Sections">
           <a href="#record-title">Record</a>
+          <a href="#import-title">Import</a>
           <a href="#stats-title">Statistics</a>
           <a href="#holdings-title">Holdings</a>
           <a href="#history-title">History</a>
@@ -88,6 +90,7 @@ export function App() {
         </div>
         <div className="layout">
           <RecordPanel onRecorded={onCommand} />
+          <ImportPanel onImported={raisePosition} />
           <StatsPanel knownPosition={knownPosition} onPosition={raisePosition} onCoins={onCoins} onStale={setReplicaStale} />
           <HistoryPanel knownPosition={knownPosition} onPosition={raisePosition} onVoided={onCommand} coins={coins} />
           <SystemPanel status={system.status} view={view} error={system.error} live={live} position={knownPosition} />

@@ -41,6 +41,8 @@ function fakeApi(record: DashboardApi['recordInvestment']): DashboardApi {
       source: 'coingecko',
     }),
     watchPositions: () => () => undefined,
+    checkImport: vi.fn(),
+    importFile: vi.fn(),
   };
 }
 

@@ -95,6 +95,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import purchases from a CSV file
+         * @description Reads the file as it streams in, checks every row by the rules of `POST /invest` (prices included: an empty `purchase_price_usd` takes CoinGecko’s price of the purchase’s UTC day), then records each new row as an investment and its `InvestmentRecorded` event, in batches (one transaction each). By default the file is all or nothing: any invalid row refuses it (422, every bad row listed by line) and nothing is recorded; `skip_invalid=true` records the valid rows. Rows an earlier import recorded are skipped, so importing a file twice records nothing the second time.
+         *
+         *     **Answer**: with `Accept: application/x-ndjson` a 200 answer streams one JSON object per line — `progress` lines while rows are written, then the `report` — so a client can show a progress bar; otherwise a 200 is one JSON report. Errors (including the 422 refusal, which carries the report’s fields) are problem+json and come before any row is written. A dry run (`dry_run=true`) answers 200 with the report whatever the rows. Files up to 64 MiB; two imports at a time.
+         */
+        post: operations["importInvestments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/history": {
         parameters: {
             query?: never;
@@ -323,6 +345,106 @@ export interface components {
              */
             consistency_token?: string;
         };
+        /** @description What an import did (or, in a dry run, would do) */
+        ImportReport: {
+            /**
+             * @description `checked`: a dry run; `imported`: the rows were recorded; `refused`: invalid rows, nothing recorded (the 422 problem carries the report)
+             * @enum {string}
+             */
+            outcome: "checked" | "imported" | "refused";
+            dry_run: boolean;
+            skip_invalid: boolean;
+            /**
+             * @description Data rows in the file (blank lines are not rows)
+             * @example 580
+             */
+            rows: number;
+            /** @example 577 */
+            valid: number;
+            /**
+             * @description Rows with at least one failing field
+             * @example 3
+             */
+            invalid: number;
+            /**
+             * @description Valid rows not recorded by an earlier import (recorded now, or that would be)
+             * @example 577
+             */
+            new: number;
+            /**
+             * @description Valid rows an earlier import already recorded (never recorded twice)
+             * @example 0
+             */
+            already_present: number;
+            /**
+             * @description Investments recorded by this request
+             * @example 577
+             */
+            recorded: number;
+            /** @description Whether importing this file with the same skip_invalid would record its rows (use it after a dry run) */
+            importable: boolean;
+            /** @description Every failing field of every invalid row, by line (at most 1,000 listed) */
+            errors: components["schemas"]["ImportRowError"][];
+            /** @description More errors were found than are listed; the counts stay exact */
+            errors_truncated: boolean;
+            /**
+             * @description Position of the last event written (null when nothing was): give it to the query API to read data that includes this import
+             * @example 7391.1024
+             */
+            consistency_token: string | null;
+            /** @example Imported: recorded 577 investments; 0 rows already present; skipped 3 rows are invalid (lines 5, 17, 230). */
+            message: string;
+        };
+        ImportRowError: {
+            /**
+             * @description Line of the file where the row starts (the header is line 1)
+             * @example 5
+             */
+            line: number;
+            /**
+             * @description The column, or `row` for the row as a whole (wrong number of fields)
+             * @example amount
+             */
+            field: string;
+            /** @example use a point as the decimal separator and no thousands separators (0.5, not 0,5) */
+            reason: string;
+        };
+        /** @description One line of the `application/x-ndjson` answer: `progress` lines while rows are written (one per batch), then exactly one `report` (or `failed` when the database stopped answering part-way: the rows recorded so far stay; import the same file again to record the rest). */
+        ImportStreamLine: components["schemas"]["ImportProgress"] | components["schemas"]["ImportReportLine"] | components["schemas"]["ImportFailedLine"];
+        ImportProgress: {
+            /** @enum {string} */
+            type: "progress";
+            /** @enum {string} */
+            phase: "writing";
+            /**
+             * @description Valid rows handled so far (recorded, or found already present)
+             * @example 40000
+             */
+            done: number;
+            /**
+             * @description Valid rows to handle
+             * @example 100000
+             */
+            total: number;
+            /** @example 40000 */
+            recorded: number;
+        };
+        /** @description What an import did (or, in a dry run, would do) */
+        ImportReportLine: components["schemas"]["ImportReport"] & {
+            /** @enum {string} */
+            type: "report";
+        };
+        ImportFailedLine: {
+            /** @enum {string} */
+            type: "failed";
+            /** @example 503 */
+            status: number;
+            title: string;
+            detail: string;
+            /** @description Rows recorded before the failure (each batch commits whole) */
+            recorded: number;
+            consistency_token: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -455,6 +577,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many writes with this API key (WRITE_RATE_LIMIT_PER_SECOND / _BURST); `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Something went wrong on our side (nothing internal is revealed; quote the request id) */
             500: {
                 headers: {
@@ -551,6 +682,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many writes with this API key (WRITE_RATE_LIMIT_PER_SECOND / _BURST); `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Something went wrong on our side (nothing internal is revealed; quote the request id) */
             500: {
                 headers: {
@@ -621,6 +761,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many writes with this API key (WRITE_RATE_LIMIT_PER_SECOND / _BURST); `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Something went wrong on our side (nothing internal is revealed; quote the request id) */
             500: {
                 headers: {
@@ -631,6 +780,108 @@ export interface operations {
                 };
             };
             /** @description The database did not answer; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importInvestments: {
+        parameters: {
+            query?: {
+                /** @description `true`: read and check every row (prices included) and report what an import would do; record nothing. */
+                dry_run?: "true" | "false";
+                /** @description `true`: record the valid rows and report the invalid ones. Default: any invalid row refuses the whole file (422) and nothing is recorded. */
+                skip_invalid?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Imported (or checked, in a dry run) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                    "application/x-ndjson": components["schemas"]["ImportStreamLine"];
+                };
+            };
+            /** @description The file cannot be read as an import: no header, columns other than timestamp,coin,amount,purchase_price_usd (named in `errors`), broken CSV quoting (the line is named) — or a query parameter is not valid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one (`Authorization: Bearer <API key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than 64 MiB (IMPORT_MAX_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `text/csv` (UTF-8) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused, nothing recorded: rows are invalid. `errors` lists every failing field as `{line, field, reason}`; the body also carries the report’s counts (`rows`, `valid`, `invalid`, `new`, `already_present`, …). Fix the rows, or send `skip_invalid=true`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Two imports are running already; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something went wrong on our side (nothing internal is revealed; quote the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database did not answer. Before writing began nothing was recorded; part-way, `recorded` says how many rows were (each batch commits whole) — import the same file again to record the rest. */
             503: {
                 headers: {
                     [name: string]: unknown;
