@@ -1,5 +1,5 @@
 import { vitestPreset } from '../../vitest.preset.ts';
 
-// The smoke test starts its own private primary + replica and services (like `npm run bench`),
-// so it needs no run-wide cluster; it runs the real bench for seconds.
-export default vitestPreset({ testTimeout: 300_000 });
+// Integration tests use the run's primary + replica (a fresh database per file); the smoke
+// test runs the real bench, which starts a private cluster and services of its own.
+export default vitestPreset({ cluster: true, testTimeout: 300_000 });

@@ -1,6 +1,6 @@
 // Shows where a long run is: the phase, time elapsed and an estimate of what is left.
 // On a terminal the status line is redrawn in place every second; otherwise (CI, a
-// pipe) a line is printed when a phase starts and every 10 s while it lasts.
+// pipe) a line is printed when a phase starts and at most every 5 s while it lasts.
 
 export interface PlannedPhase {
   id: string;
@@ -64,7 +64,7 @@ export class Progress {
   detail(detail: string): void {
     if (!this.current) return;
     this.current.detail = detail;
-    this.render(!this.tty);
+    this.render(false);
   }
 
   finish(): void {
@@ -82,7 +82,7 @@ export class Progress {
   say(text: string): void {
     if (this.tty) this.out.write('\r\x1b[2K');
     this.out.write(text + '\n');
-    this.render(true);
+    if (this.tty) this.render(true);
   }
 
   close(): void {
@@ -106,8 +106,9 @@ export class Progress {
       this.out.write('\r\x1b[2K' + this.line().slice(0, width));
       return;
     }
+    // Not a terminal (CI, a pipe): a line when a phase starts, then at most one every 5 s.
     const now = performance.now();
-    if (!force && now - this.lastPrinted < 10_000) return;
+    if (!force && now - this.lastPrinted < 5_000) return;
     this.lastPrinted = now;
     this.out.write(this.line() + '\n');
   }

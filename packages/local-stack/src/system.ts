@@ -62,6 +62,8 @@ export function serviceEnvironment(name: ServiceName, options: SystemOptions): R
   const auth: Record<string, string> = options.authDisabled ? { AUTH: 'disabled' } : { API_KEYS: options.apiKeys.join(',') };
   const prices: Record<string, string> = options.coingeckoBaseUrl ? { COINGECKO_BASE_URL: options.coingeckoBaseUrl } : {};
   const common = { HOST: '127.0.0.1', NODE_ENV: 'development', ...options.env };
+  // The dashboard's pages may call the APIs from the browser, wherever the dashboard listens.
+  const cors = { CORS_ORIGINS: [url(String(ports.dashboard)), `http://localhost:${ports.dashboard}`].join(',') };
   const db = (role: 'command' | 'projector' | 'query', server: 'primary' | 'replica' = 'primary') =>
     options.cluster.url(role, { server, ...(database ? { database } : {}) });
   const own: Record<ServiceName, Record<string, string>> = {
@@ -71,12 +73,14 @@ export function serviceEnvironment(name: ServiceName, options: SystemOptions): R
       QUERY_API_PUBLIC_URL: url(String(ports['query-api'])),
       ...auth,
       ...prices,
+      ...cors,
     },
     'query-api': {
       PORT: String(ports['query-api']),
       REPLICA_URLS: db('query', 'replica'),
       PRIMARY_URL: db('query'),
       ...prices,
+      ...cors,
     },
     projector: {
       PORT: String(ports.projector),

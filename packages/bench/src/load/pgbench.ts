@@ -24,33 +24,42 @@ export async function findPgBin(): Promise<string> {
 }
 
 /**
- * The command API's write transaction (services/command-api: recordInvestment →
- * insertInvestment + appendInvestmentEvent) as a pgbench script, with the same
- * statements, the same RETURNING lists, the same InvestmentRecorded event data (a
- * valid event: the projector applies these too) and the NOTIFY in the event insert's
- * RETURNING. Values are those of the bench's POST /invest body.
+ * The command API's write transaction for POST /invest (services/command-api:
+ * recordInvestment → insertInvestmentWithEvent) as a pgbench script: the same single
+ * statement — the investment INSERT, the event INSERT taking the row's id into its
+ * stream and data, the NOTIFY — run on its own (autocommit: the statement is the
+ * transaction), the same RETURNING lists, a valid InvestmentRecorded event (the
+ * projector applies these too). Values are those of the bench's POST /invest body.
  *
- * pgbench substitutes `:name` anywhere in a statement, string literals included, so
- * the ISO timestamp's colons are made with chr(58) instead of written.
+ * Two differences, both tiny: the purchase time is the database's now() (the API sends
+ * its clock's), so the event's timestamp is written from the row in SQL; and pgbench
+ * substitutes `:name` anywhere in a statement, string literals included, so the ISO
+ * timestamp's colons are made with chr(58).
  */
 export function writeTransactionScript(body: { coin: string; amount: string; price: string }): string {
   const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
   for (const [name, value] of Object.entries(body)) {
     if (value.includes(':')) throw new Error(`pgbench script: ${name} must not contain ':' (pgbench would read a variable)`);
   }
-  return `BEGIN;
-INSERT INTO investments (coin_name, amount, purchase_price_usd, "timestamp", price_source)
+  // The event data as the API builds it before the row exists (investment_id and timestamp set from the row).
+  const data = JSON.stringify({ investment_id: '0', coin: body.coin, amount: body.amount, purchase_price_usd: body.price, timestamp: '', price_source: 'user' });
+  const metadata = '{"request_id": "pgbench", "principal": "pgbench", "route": "pgbench"}';
+  return `WITH investment AS (
+  INSERT INTO investments (coin_name, amount, purchase_price_usd, "timestamp", price_source)
   VALUES (${literal(body.coin)}, ${body.amount}, ${body.price}, now(), 'user')
-  RETURNING id::text AS investment_id, coin_name, amount::text AS amount_text, purchase_price_usd::text AS price_text,
-    total_value_usd::text AS total_text, price_source,
-    replace(to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24#MI#SS.MS"Z"'), '#', chr(58)) AS purchase_time \\gset
-INSERT INTO events (stream_id, stream_version, type, data, metadata)
-  VALUES ('investment-' || :investment_id::text, ${STREAM_VERSION.recorded}, 'InvestmentRecorded',
-    jsonb_build_object('investment_id', :investment_id::text, 'coin', ${literal(body.coin)}, 'amount', ${literal(body.amount)},
-      'purchase_price_usd', ${literal(body.price)}, 'timestamp', :purchase_time::text, 'price_source', 'user'),
-    '{"request_id": "pgbench", "principal": "pgbench", "route": "pgbench"}')
-  RETURNING transaction_id::text, id::text, pg_notify(${literal(EVENTS_CHANNEL)}, id::text);
-COMMIT;
+  RETURNING *
+), event AS (
+  INSERT INTO events (stream_id, stream_version, type, data, metadata)
+  SELECT 'investment-' || investment.id, ${STREAM_VERSION.recorded}, 'InvestmentRecorded',
+    jsonb_set(jsonb_set(${literal(data)}::jsonb, '{investment_id}', to_jsonb(investment.id::text)), '{timestamp}',
+      to_jsonb(replace(to_char(investment."timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24#MI#SS.MS"Z"'), '#', chr(58)))),
+    ${literal(metadata)}::jsonb
+  FROM investment
+  RETURNING transaction_id AS event_transaction_id, id AS event_id
+)
+SELECT id::text, coin_name, amount::text, purchase_price_usd::text, total_value_usd::text, "timestamp", price_source, voided_at,
+  event_transaction_id::text AS transaction_id, event_id::text AS event_id, pg_notify(${literal(EVENTS_CHANNEL)}, event_id::text)
+FROM investment, event;
 `;
 }
 
