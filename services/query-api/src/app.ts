@@ -8,10 +8,12 @@ import { streamPositions } from './freshness/stream.handlers.ts';
 import { streamRoute } from './freshness/stream.routes.ts';
 import { checkReadiness } from './health/readiness.ts';
 import { getHistory } from './history/history.handlers.ts';
+import { HistoryPages } from './history/history-pages.ts';
 import { historyRoute } from './history/history.routes.ts';
 import { createPriceLookup, type CurrentPrices } from './prices/current-prices.ts';
 import type { ReadServices } from './read-services.ts';
 import { ReadSources, type ReadSource } from './replicas/read-sources.ts';
+import { ReplayClock } from './replicas/replay-clock.ts';
 import { getStatistics } from './statistics/statistics.handlers.ts';
 import { StatisticsReader } from './statistics/statistics-reader.ts';
 import { statisticsRoute } from './statistics/statistics.routes.ts';
@@ -46,6 +48,11 @@ export function createApp(deps: QueryApiDeps): QueryApi {
   const lagBytes = metrics.gauge('query_api_replication_lag_bytes', 'WAL a replica has not replayed yet, bytes', ['source']);
   const waits = metrics.histogram('query_api_consistency_wait_seconds', 'Time requests with a consistency token waited', ['outcome'], [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
   const statsCache = metrics.counter('query_api_statistics_cache_total', 'Statistics reads served from the snapshot cache (hit) or read from the replica (miss)', ['result']);
+  const historyCache = metrics.counter(
+    'query_api_history_cache_total',
+    'History pages served from the page cache (hit), read from a replica (miss), or read uncached from a server not in recovery (bypass)',
+    ['result'],
+  );
   const streamClients = metrics.gauge('query_api_stream_clients', 'Connected /stream clients');
 
   const sourceOf = (pool: Pool, name: string, role: ReadSource['role']): ReadSource => ({ name, role, pool, address: addressOf(pool) });
@@ -78,6 +85,7 @@ export function createApp(deps: QueryApiDeps): QueryApi {
     watcher,
     consistent: new ConsistentReads(watcher, config.consistency.waitMs, (outcome, seconds) => waits.observe({ outcome }, seconds)),
     statistics: new StatisticsReader(sources, watcher, (result) => statsCache.inc({ result })),
+    historyPages: new HistoryPages(sources, watcher, new ReplayClock(sources), (result) => historyCache.inc({ result })),
     lookupPrices: createPriceLookup(deps.currentPrices, { waitMs: config.prices.waitMs }),
     shutdown: shutdown.signal,
   };

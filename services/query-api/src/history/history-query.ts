@@ -83,11 +83,17 @@ export function historyQuery(filter: HistoryFilter, page?: HistoryPage): { text:
     where.length > 0 ? `where ${where.join(' and ')}` : '',
     // Qualified: a bare "timestamp"/id here would name the output columns (text), not the indexed ones.
     `order by investments."timestamp" desc, investments.id desc`,
-    page ? `limit ${param(page.limit + 1)}` : '',
+    // A literal, not a parameter: a prepared statement's generic plan then knows how few rows it needs.
+    page ? `limit ${pageLimit(page.limit) + 1}` : '',
   ]
     .filter(Boolean)
     .join('\n');
   return { text, values };
+}
+
+function pageLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`not a page limit: ${limit}`);
+  return limit;
 }
 
 export function toInvestmentView(row: HistoryRow): InvestmentView {

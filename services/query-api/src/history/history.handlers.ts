@@ -4,12 +4,12 @@ import type { Logger } from '@crypto-invest/logger';
 import { stringifyJsonExact } from '@crypto-invest/money';
 import { errorSummary } from '@crypto-invest/postgres';
 import { CONSISTENCY_HEADER, consistencyTarget, freshnessHeaders } from '../freshness/consistency.ts';
-import { readProjectionState, toProjectionState, type ProjectionState } from '../freshness/projection-state.ts';
+import { readProjectionState, type ProjectionState } from '../freshness/projection-state.ts';
+import { sendJsonText } from '../http/json-text.ts';
 import type { ReadServices } from '../read-services.ts';
 import type { ReadSource } from '../replicas/read-sources.ts';
-import { openSnapshot, withSnapshot, type OpenSnapshot } from '../replicas/snapshot.ts';
-import { encodeCursor } from './history-cursor.ts';
-import { historyPageQuery, historyQuery, toInvestmentView, type HistoryFilter, type HistoryPage, type HistoryPageRow, type HistoryRow } from './history-query.ts';
+import { openSnapshot, type OpenSnapshot } from '../replicas/snapshot.ts';
+import { historyQuery, toInvestmentView, type HistoryFilter, type HistoryRow } from './history-query.ts';
 import { nextPageLink, parseHistoryRequest } from './history-request.ts';
 import { MAX_PAGE, type historyRoute } from './history.routes.ts';
 
@@ -23,14 +23,10 @@ export function getHistory(reads: ReadServices): RouteHandler<typeof historyRout
     const { filter, page } = parseHistoryRequest(query, MAX_PAGE);
 
     if (page) {
-      const { result, stale } = await reads.consistent.read(target, (prefer) => readPage(reads, filter, page, prefer));
-      const items = result.rows.slice(0, page.limit);
+      const { result, stale } = await reads.consistent.read(target, (prefer) => reads.historyPages.read(filter, page, prefer));
       const headers = freshnessHeaders(result.state, stale);
-      if (result.rows.length > page.limit) {
-        const last = items.at(-1)!;
-        headers.Link = nextPageLink(c.req.url, encodeCursor({ timestamp: last.timestamp, id: last.id }));
-      }
-      return sendJson(c, 200, items.map(toInvestmentView), headers);
+      if (result.next) headers.Link = nextPageLink(c.req.url, result.next);
+      return sendJsonText(c, 200, result.body, headers);
     }
 
     const { result, stale } = await reads.consistent.read(
@@ -44,21 +40,6 @@ export function getHistory(reads: ReadServices): RouteHandler<typeof historyRout
       ...freshnessHeaders(result.state, stale),
     }) as unknown as ReturnType<typeof sendJson<200>>;
   };
-}
-
-async function readPage(reads: ReadServices, filter: HistoryFilter, page: HistoryPage, prefer?: ReadSource) {
-  const sql = historyPageQuery(filter, page);
-  const { value, source } = await withSnapshot(
-    reads.sources,
-    async ({ client }) => {
-      const { rows } = await client.query<HistoryPageRow>(sql.text, sql.values);
-      const state = toProjectionState(rows[0]);
-      return { state, rows: rows.filter((row): row is HistoryPageRow & HistoryRow => row.id !== null) };
-    },
-    { prefer, transaction: false },
-  );
-  reads.watcher.record(source, value.state);
-  return value;
 }
 
 interface OpenStream {

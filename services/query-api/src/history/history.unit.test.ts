@@ -90,8 +90,8 @@ describe('historyQuery', () => {
       'where investments.coin_name = $1 and investments."timestamp" >= $2::timestamptz and investments."timestamp" < $3::timestamptz ' +
         'and investments.voided_at is null and (investments."timestamp", investments.id) < ($4::timestamptz, $5::bigint)',
     );
-    expect(page.text).toMatch(/limit \$6$/);
-    expect(page.values).toEqual(['bitcoin', '2021-01-01T00:00:00Z', '2021-02-01T00:00:00Z', '2021-01-15T00:00:00.000Z', '42', 51]);
+    expect(page.text).toMatch(/limit 51$/);
+    expect(page.values).toEqual(['bitcoin', '2021-01-01T00:00:00Z', '2021-02-01T00:00:00Z', '2021-01-15T00:00:00.000Z', '42']);
   });
 
   it('trims trailing zeros in SQL, so the text is what Decimal#toFixed would write', () => {

@@ -3,12 +3,14 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
  * Sends JSON text that stringifyJsonExact (the serializer behind sendJson) already
- * wrote — a cached body — typed like sendJson's response for the OpenAPI routes.
+ * wrote — a cached body — typed like sendJson's response for the OpenAPI routes. A
+ * cached body is best kept as its UTF-8 bytes: the server then writes them as they
+ * are, instead of encoding (and copying) tens of kilobytes of text per response.
  */
 export function sendJsonText<S extends ContentfulStatusCode>(
   c: Context,
   status: S,
-  text: string,
+  text: string | Uint8Array<ArrayBuffer>,
   headers: Record<string, string> = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): Response & TypedResponse<any, S, 'json'> {

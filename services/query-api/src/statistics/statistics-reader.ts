@@ -18,7 +18,8 @@ export interface StatisticsRead {
 interface RenderedBody {
   snapshot: StatisticsSnapshot;
   prices: string;
-  text: string;
+  /** The JSON text as UTF-8 bytes, sent as they are. */
+  bytes: Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -72,16 +73,16 @@ export class StatisticsReader {
     return this.readSnapshot(bucket, source);
   }
 
-  /** The JSON text of the body; the non-stale rendering is kept per snapshot and prices. */
-  render(read: StatisticsRead, bucket: BucketChoice, prices: PriceLookup, stale: boolean): string {
+  /** The body (JSON text, or its UTF-8 bytes); the non-stale rendering is kept per snapshot and prices. */
+  render(read: StatisticsRead, bucket: BucketChoice, prices: PriceLookup, stale: boolean): string | Uint8Array<ArrayBuffer> {
     if (stale) return stringifyJsonExact(assembleStatistics(read.snapshot, prices, true));
     const key = `${read.source.name}|${bucket}`;
     const fingerprint = pricesFingerprint(read.snapshot, prices);
     const cached = this.bodies.get(key);
-    if (cached && cached.snapshot === read.snapshot && cached.prices === fingerprint) return cached.text;
-    const text = stringifyJsonExact(assembleStatistics(read.snapshot, prices, false));
-    this.bodies.set(key, { snapshot: read.snapshot, prices: fingerprint, text });
-    return text;
+    if (cached && cached.snapshot === read.snapshot && cached.prices === fingerprint) return cached.bytes;
+    const bytes = utf8(stringifyJsonExact(assembleStatistics(read.snapshot, prices, false)));
+    this.bodies.set(key, { snapshot: read.snapshot, prices: fingerprint, bytes });
+    return bytes;
   }
 
   private async readSnapshot(bucket: BucketChoice, prefer: ReadSource | undefined): Promise<StatisticsRead> {
@@ -97,6 +98,9 @@ export class StatisticsReader {
     return { snapshot, source, state: snapshot.state };
   }
 }
+
+const encoder = new TextEncoder();
+const utf8 = (text: string): Uint8Array<ArrayBuffer> => encoder.encode(text);
 
 const sameState = (a: ProjectionState, b: ProjectionState) => a.generation === b.generation && a.token === b.token;
 
