@@ -84,4 +84,53 @@ export function checkAuthSettings(
   }
 }
 
+/** An optional secret: unset and empty both mean "not given". */
+const optionalSecret = () =>
+  z
+    .string()
+    .optional()
+    .transform((s) => s?.trim() || undefined);
+
+/**
+ * The price service's variables (packages/prices), the same in every service that
+ * uses it: spread into a service's schema, checked with checkPriceSettings, read
+ * with priceSettings.
+ */
+export const PRICE_ENV = {
+  /** CoinGecko's API root. Unset: the public API, or the pro API when a pro key is given. */
+  COINGECKO_BASE_URL: z
+    .string()
+    .optional()
+    .transform((s) => s?.trim() || undefined)
+    .pipe(z.url().optional()),
+  COINGECKO_DEMO_API_KEY: optionalSecret(),
+  COINGECKO_PRO_API_KEY: optionalSecret(),
+  /** How long a coin's current price is reused. */
+  PRICE_CACHE_TTL_MS: env.milliseconds(60_000),
+  /** Longest a price lookup may take, retries and Retry-After waits included; then 503. */
+  PRICE_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Longest one request to CoinGecko may take (within the budget). */
+  PRICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+};
+
+type PriceEnv = z.output<z.ZodObject<typeof PRICE_ENV>>;
+
+export function checkPriceSettings(config: Pick<PriceEnv, 'COINGECKO_DEMO_API_KEY' | 'COINGECKO_PRO_API_KEY'>, ctx: z.RefinementCtx): void {
+  if (config.COINGECKO_DEMO_API_KEY && config.COINGECKO_PRO_API_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['COINGECKO_PRO_API_KEY'], message: 'give either COINGECKO_DEMO_API_KEY or COINGECKO_PRO_API_KEY, not both' });
+  }
+}
+
+/** The price service's settings from a parsed environment. */
+export function priceSettings(c: PriceEnv) {
+  return {
+    baseUrl: c.COINGECKO_BASE_URL,
+    demoApiKey: c.COINGECKO_DEMO_API_KEY,
+    proApiKey: c.COINGECKO_PRO_API_KEY,
+    cacheTtlMs: c.PRICE_CACHE_TTL_MS,
+    budgetMs: c.PRICE_BUDGET_MS,
+    timeoutMs: c.PRICE_TIMEOUT_MS,
+  };
+}
+
 export { z };

@@ -1,11 +1,4 @@
-import { checkAuthSettings, env, loadConfig, z } from '@crypto-invest/config';
-
-/** An optional secret: unset and empty both mean "not given". */
-const optionalSecret = () =>
-  z
-    .string()
-    .optional()
-    .transform((s) => s?.trim() || undefined);
+import { checkAuthSettings, checkPriceSettings, env, loadConfig, PRICE_ENV, priceSettings, z } from '@crypto-invest/config';
 
 /** Every setting of the command API, validated once at start-up. Only this file reads process.env. */
 const Schema = z
@@ -21,20 +14,7 @@ const Schema = z
     QUERY_API_PUBLIC_URL: env.url().default('http://127.0.0.1:8001'),
     API_KEYS: env.apiKeys(),
     AUTH: env.auth(),
-    /** CoinGecko's API root. Unset: the public API, or the pro API when a pro key is given. */
-    COINGECKO_BASE_URL: z
-      .string()
-      .optional()
-      .transform((s) => s?.trim() || undefined)
-      .pipe(z.url().optional()),
-    COINGECKO_DEMO_API_KEY: optionalSecret(),
-    COINGECKO_PRO_API_KEY: optionalSecret(),
-    /** How long a coin's current price is reused. */
-    PRICE_CACHE_TTL_MS: env.milliseconds(60_000),
-    /** Longest a price lookup may take, retries and Retry-After waits included; then 503. */
-    PRICE_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-    /** Longest one request to CoinGecko may take (within the budget). */
-    PRICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+    ...PRICE_ENV,
     /** How long an Idempotency-Key and its response are kept (at least a day, for retries). */
     IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(24, 'must be at least 24 (clients retry for up to a day)').max(24 * 30).default(24),
     /** Largest CSV file POST /imports reads (64 MiB ≈ a million rows). */
@@ -52,9 +32,7 @@ const Schema = z
   })
   .superRefine((c, ctx) => {
     checkAuthSettings({ host: c.HOST, auth: c.AUTH, apiKeys: c.API_KEYS }, ctx);
-    if (c.COINGECKO_DEMO_API_KEY && c.COINGECKO_PRO_API_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['COINGECKO_PRO_API_KEY'], message: 'give either COINGECKO_DEMO_API_KEY or COINGECKO_PRO_API_KEY, not both' });
-    }
+    checkPriceSettings(c, ctx);
   })
   .transform((c) => ({
     nodeEnv: c.NODE_ENV,
@@ -63,14 +41,7 @@ const Schema = z
     database: { url: c.DATABASE_URL, poolMax: c.DATABASE_POOL_MAX },
     queryApiPublicUrl: c.QUERY_API_PUBLIC_URL.replace(/\/+$/, ''),
     auth: { mode: c.AUTH, keys: c.API_KEYS },
-    prices: {
-      baseUrl: c.COINGECKO_BASE_URL,
-      demoApiKey: c.COINGECKO_DEMO_API_KEY,
-      proApiKey: c.COINGECKO_PRO_API_KEY,
-      cacheTtlMs: c.PRICE_CACHE_TTL_MS,
-      budgetMs: c.PRICE_BUDGET_MS,
-      timeoutMs: c.PRICE_TIMEOUT_MS,
-    },
+    prices: priceSettings(c),
     idempotency: { ttlHours: c.IDEMPOTENCY_KEY_TTL_HOURS },
     imports: { maxBytes: c.IMPORT_MAX_BYTES },
     writeRateLimit: { requestsPerSecond: c.WRITE_RATE_LIMIT_PER_SECOND, burst: c.WRITE_RATE_LIMIT_BURST },

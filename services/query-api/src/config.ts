@@ -1,11 +1,4 @@
-import { env, loadConfig, z } from '@crypto-invest/config';
-
-/** An optional secret: unset and empty both mean "not given". */
-const optionalSecret = () =>
-  z
-    .string()
-    .optional()
-    .transform((s) => s?.trim() || undefined);
+import { checkPriceSettings, env, loadConfig, PRICE_ENV, priceSettings, z } from '@crypto-invest/config';
 
 /** Every setting of the query API, validated once at start-up. Only this file reads process.env. */
 const Schema = z
@@ -40,16 +33,7 @@ const Schema = z
     /** Longest /stats waits for current prices before answering with the price fields unavailable. */
     PRICE_WAIT_MS: env.milliseconds(1_500),
     /** The shared price service's settings (the same variables as the command API's). */
-    COINGECKO_BASE_URL: z
-      .string()
-      .optional()
-      .transform((s) => s?.trim() || undefined)
-      .pipe(z.url().optional()),
-    COINGECKO_DEMO_API_KEY: optionalSecret(),
-    COINGECKO_PRO_API_KEY: optionalSecret(),
-    PRICE_CACHE_TTL_MS: env.milliseconds(60_000),
-    PRICE_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-    PRICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+    ...PRICE_ENV,
     /** Origins whose pages may call this API from a browser (the dashboard's); no wildcard. */
     CORS_ORIGINS: env.corsOrigins('http://127.0.0.1:8501,http://localhost:8501'),
   })
@@ -57,9 +41,7 @@ const Schema = z
     if (c.READ_FALLBACK === 'primary' && !c.PRIMARY_URL) {
       ctx.addIssue({ code: 'custom', path: ['PRIMARY_URL'], message: 'is required when READ_FALLBACK=primary' });
     }
-    if (c.COINGECKO_DEMO_API_KEY && c.COINGECKO_PRO_API_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['COINGECKO_PRO_API_KEY'], message: 'give either COINGECKO_DEMO_API_KEY or COINGECKO_PRO_API_KEY, not both' });
-    }
+    checkPriceSettings(c, ctx);
     if (c.REPLICA_CONNECT_TIMEOUT_MS === 0) {
       ctx.addIssue({ code: 'custom', path: ['REPLICA_CONNECT_TIMEOUT_MS'], message: 'must be greater than 0 (0 would wait forever)' });
     }
@@ -89,14 +71,7 @@ const Schema = z
     cors: { origins: c.CORS_ORIGINS },
     prices: {
       waitMs: c.PRICE_WAIT_MS,
-      service: {
-        baseUrl: c.COINGECKO_BASE_URL,
-        demoApiKey: c.COINGECKO_DEMO_API_KEY,
-        proApiKey: c.COINGECKO_PRO_API_KEY,
-        cacheTtlMs: c.PRICE_CACHE_TTL_MS,
-        budgetMs: c.PRICE_BUDGET_MS,
-        timeoutMs: c.PRICE_TIMEOUT_MS,
-      },
+      service: priceSettings(c),
     },
   }));
 
