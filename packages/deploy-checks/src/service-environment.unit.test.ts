@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '@crypto-invest/config';
+import { ConfigError, PRICE_ENV } from '@crypto-invest/config';
 import type { Cluster } from '@crypto-invest/db';
 import { serviceEnvironment, type ServiceName } from '@crypto-invest/local-stack';
 import { describe, expect, it } from 'vitest';
@@ -32,9 +32,19 @@ function configProblems(load: LoadConfig, environment: Record<string, string>): 
   }
 }
 
-/** The variable names a config file declares (the keys of its zod object). */
-const declaredVariables = (service: ServiceName) =>
-  new Set([...readFileSync(join(REPO_ROOT, 'services', service, 'src', 'config.ts'), 'utf8').matchAll(/^\s*([A-Z][A-Z0-9_]+)\s*:/gm)].map((m) => m[1]!));
+/** Read by Node itself, not by a service's config. */
+const RUNTIME_VARIABLES = ['NODE_OPTIONS'];
+
+/**
+ * The variable names a service reads: the keys of its config's zod object, those of the
+ * shared fragments it spreads in (`...PRICE_ENV`), and Node's own.
+ */
+const declaredVariables = (service: ServiceName) => {
+  const source = readFileSync(join(REPO_ROOT, 'services', service, 'src', 'config.ts'), 'utf8');
+  const own = [...source.matchAll(/^\s*([A-Z][A-Z0-9_]+)\s*:/gm)].map((m) => m[1]!);
+  const shared = source.includes('...PRICE_ENV') ? Object.keys(PRICE_ENV) : [];
+  return new Set([...own, ...shared, ...RUNTIME_VARIABLES]);
+};
 
 const fakeCluster = {
   dir: '/nonexistent',

@@ -108,6 +108,12 @@ export class Projector {
   private lastError: ProjectorStatus['lastError'] = null;
   private rebuild: RebuildRun | undefined;
   private stalled = false;
+  /**
+   * Look for rebuild requests on the next turn of the loop: set by a request or a
+   * (re)connect, and at least once per poll interval otherwise — not after every
+   * notification, where it would add a round trip between two batches of new events.
+   */
+  private rebuildCheckDue = true;
   private readonly samples: { at: number; generation: number; applied: bigint }[] = [];
   private readonly batchListeners: ((batch: AppliedBatch) => void)[] = [];
   private readonly statusListeners: ((status: ProjectorStatus) => void)[] = [];
@@ -154,6 +160,7 @@ export class Projector {
 
   wake(reason: WakeReason | 'request' = 'request'): void {
     this.deps.logger.trace({ reason }, 'woken');
+    if (reason !== 'notification') this.rebuildCheckDue = true;
     this.alarm.wake();
   }
 
@@ -238,11 +245,14 @@ export class Projector {
       cleanupTask ??= this.cleanUp(signal).finally(() => (cleanupTask = undefined));
     };
     cleanUpInBackground();
+    let lastRebuildCheck = -Infinity;
     while (!signal.aborted) {
       const applied = await this.retrying('apply events', () => this.catchUp(signal), signal);
       if (signal.aborted) break;
       if (applied !== undefined) this.state = 'idle';
-      if (!rebuildTask) {
+      if (!rebuildTask && (this.rebuildCheckDue || performance.now() - lastRebuildCheck >= this.deps.settings.pollIntervalMs)) {
+        this.rebuildCheckDue = false;
+        lastRebuildCheck = performance.now();
         const open = await this.retrying('look for rebuild requests', () => findOpenRebuild(this.deps.pool), signal, 1);
         if (open) {
           rebuildTask = this.runRebuild(open, signal)
