@@ -2,22 +2,33 @@ import { DomainError } from '@crypto-invest/contracts';
 import { isConnectionError, sqlState } from '@crypto-invest/postgres';
 
 // Lock or statement time-outs and lost connections are the database being unavailable,
-// not a bug: the client gets a 503 it can retry, and nothing was written (the
-// transaction rolled back). Anything else goes on to the one error handler (500).
+// not a bug: the client gets a 503 it can retry. What it may assume differs: a
+// time-out rolled the transaction back, and a connection that was never made wrote
+// nothing; but a connection lost while a statement or COMMIT was under way may have
+// lost only the answer — the write may have committed. Only an Idempotency-Key retry
+// is safe then, and the answer says so. Anything else goes on to the one error handler (500).
 const TIMEOUTS = new Set(['57014', '55P03', '25P03', '40P01']);
+const NEVER_CONNECTED = /timeout exceeded when trying to connect|connection timeout/i;
+const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 /** Use as `.catch(databaseUnavailable)` on database work. */
 export function databaseUnavailable(error: unknown): never {
   if (error instanceof DomainError) throw error;
   const state = sqlState(error);
-  if (isConnectionError(error) || (state && TIMEOUTS.has(state))) {
-    throw new DomainError(
-      'unavailable',
-      'database-unavailable',
-      'Database unavailable',
-      'the database did not answer in time; nothing was recorded, please retry',
-      { retryAfterSeconds: 1 },
+  if (state && TIMEOUTS.has(state)) throw unavailable('the database did not answer in time; nothing was recorded, please retry');
+  if (isConnectionError(error)) {
+    const code = (error as { code?: unknown }).code;
+    const neverConnected = NEVER_CONNECTED.test(String((error as Error).message ?? '')) || (typeof code === 'string' && NOT_REACHED.has(code));
+    throw unavailable(
+      neverConnected
+        ? 'the database could not be reached; nothing was recorded, please retry'
+        : 'the connection to the database was lost before it answered: the write may or may not have been recorded. ' +
+            'Retry with the same Idempotency-Key (it is then recorded exactly once), or check GET /history before retrying without one',
     );
   }
   throw error;
+}
+
+function unavailable(detail: string): DomainError {
+  return new DomainError('unavailable', 'database-unavailable', 'Database unavailable', detail, { retryAfterSeconds: 1 });
 }

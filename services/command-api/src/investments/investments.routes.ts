@@ -39,8 +39,10 @@ const writeErrors = {
   429: problemContent('Too many writes with this API key (WRITE_RATE_LIMIT_PER_SECOND / _BURST); `Retry-After` says when to retry'),
   500: problemContent('Something went wrong on our side (nothing internal is revealed; quote the request id)'),
   503: problemContent(
-    'A dependency is unavailable and nothing was recorded: CoinGecko did not give a price within the budget ' +
-      '("price unavailable, give purchase_price_usd"), or the database did not answer. `Retry-After` may say when to retry.',
+    'A dependency is unavailable: CoinGecko did not give a price within the budget ("price unavailable, give ' +
+      'purchase_price_usd") or the database could not be reached or timed out — nothing was recorded; or the connection ' +
+      'to the database was lost before it answered — the write may have been recorded, so retry with the same ' +
+      'Idempotency-Key. `detail` says which; `Retry-After` may say when to retry.',
   ),
 };
 

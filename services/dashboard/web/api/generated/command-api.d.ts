@@ -595,7 +595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable and nothing was recorded: CoinGecko did not give a price within the budget ("price unavailable, give purchase_price_usd"), or the database did not answer. `Retry-After` may say when to retry. */
+            /** @description A dependency is unavailable: CoinGecko did not give a price within the budget ("price unavailable, give purchase_price_usd") or the database could not be reached or timed out — nothing was recorded; or the connection to the database was lost before it answered — the write may have been recorded, so retry with the same Idempotency-Key. `detail` says which; `Retry-After` may say when to retry. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -700,7 +700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable and nothing was recorded: CoinGecko did not give a price within the budget ("price unavailable, give purchase_price_usd"), or the database did not answer. `Retry-After` may say when to retry. */
+            /** @description A dependency is unavailable: CoinGecko did not give a price within the budget ("price unavailable, give purchase_price_usd") or the database could not be reached or timed out — nothing was recorded; or the connection to the database was lost before it answered — the write may have been recorded, so retry with the same Idempotency-Key. `detail` says which; `Retry-After` may say when to retry. */
             503: {
                 headers: {
                     [name: string]: unknown;
