@@ -75,7 +75,7 @@ describe('crash safety of the projector process', () => {
         const dying = current;
         await waitFor(() => dying.lines.some((l) => l.includes('fault injection: SIGKILL after applying a batch, before COMMIT')), {
           timeoutMs: 2_000,
-          what: 'the fault-injection log line',
+          what: `the fault-injection log line; it logged:\n${dying.lines.slice(-10).join('\n')}`,
         });
         faultKills++;
       } else {
