@@ -87,6 +87,26 @@ export function createServiceApp({ service, logger }: ServiceAppOptions): Servic
   return { app, metrics };
 }
 
+const ZOD_TYPE_MESSAGE = /^Invalid input: expected (\w+), received (\w+)$/;
+const TYPE_NAMES: Record<string, string> = { object: 'a JSON object', array: 'an array', string: 'a string', number: 'a number', boolean: 'true or false', bigint: 'an integer',
+  // Numbers of an exact JSON body (exactJsonBody) arrive as LosslessNumber.
+  LosslessNumber: 'a number' };
+
+/** "is required" for a missing value, "must be a string" for one of another type; a schema's own message as it is. */
+function typeReason(issue: ZodError['issues'][number]): string {
+  const zodDefault = ZOD_TYPE_MESSAGE.exec(issue.message);
+  if (!zodDefault) return issue.input === undefined ? 'is required' : issue.message;
+  const [, expected, received] = zodDefault;
+  if (received === 'undefined') return 'is required';
+  return `must be ${TYPE_NAMES[expected!] ?? expected}, not ${received === 'null' ? 'null' : TYPE_NAMES[received!] ?? received}`;
+}
+
+/** A union none of whose branches got a value: the field is missing. */
+function missingFromEveryBranch(issue: ZodError['issues'][number]): boolean {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return false;
+  return issue.errors.every((branch) => branch.some((i) => i.code === 'invalid_type' && / received undefined$/.test(i.message)));
+}
+
 /** A zod failure of a route's body, query, params or headers → problem fields. */
 export function validationError(error: ZodError, target: string): DomainError {
   const fields: FieldProblem[] = [];
@@ -97,7 +117,7 @@ export function validationError(error: ZodError, target: string): DomainError {
       continue;
     }
     const field = path || (target === 'json' ? 'body' : target);
-    fields.push({ field, reason: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message });
+    fields.push({ field, reason: issue.code === 'invalid_type' ? typeReason(issue) : missingFromEveryBranch(issue) ? 'is required' : issue.message });
   }
   return new DomainError(
     'invalid',

@@ -61,6 +61,15 @@ describe('createServiceApp', () => {
     }
   });
 
+  it('says what is wrong with a value of the wrong type, and "is required" only when it is missing', async () => {
+    const reasons = async (body: string) => ((await (await post(body)).json()) as { errors: Array<{ field: string; reason: string }> }).errors;
+    expect(await reasons('{"amount":"1","note":123}')).toEqual([{ field: 'note', reason: 'must be a string, not a number' }]);
+    expect(await reasons('{"amount":"1","note":["x"]}')).toEqual([{ field: 'note', reason: 'must be a string, not an array' }]);
+    expect(await reasons('[]')).toEqual([{ field: 'body', reason: 'must be a JSON object, not an array' }]);
+    expect(await reasons('null')).toEqual([{ field: 'body', reason: 'must be a JSON object, not null' }]);
+    expect(await reasons('{}')).toEqual([{ field: 'amount', reason: 'is required' }]);
+  });
+
   it('reveals nothing internal in a 500', async () => {
     const res = await buildSut().request('/boom');
     expect(res.status).toBe(500);

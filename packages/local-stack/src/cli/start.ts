@@ -65,6 +65,12 @@ async function shutdown(code: number) {
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+// `npm start` runs this under npm (and a shell): a supervisor's SIGTERM to npm may end
+// them without passing it on. Orphaned, this process stops everything too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void shutdown(0);
+}, 500).unref();
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
