@@ -60,7 +60,7 @@ describe('read-your-writes across the whole system', () => {
       apiKeys: [API_KEY],
       coingeckoBaseUrl: coingecko.url,
       env: { LOG_LEVEL: 'warn' },
-      // Room to wait for the replica's 1 s apply delay below, on a loaded machine too.
+      // Room to wait for the replica's 2 s apply delay below, on a loaded machine too.
       serviceEnv: { 'query-api': { CONSISTENCY_WAIT_MS: '10000' } },
       logDir,
       only: ['projector', 'command-api', 'query-api'],
@@ -78,7 +78,7 @@ describe('read-your-writes across the whole system', () => {
     const token0 = await invest({ coin: 'bitcoin', amount: '1.9887', purchase_price_usd: '88.63' });
     await stats({ 'X-Consistency-Token': token0 });
 
-    await setApplyDelay('1s');
+    await setApplyDelay('2s');
     try {
       const token = await invest({ coin: 'bitcoin', amount: '0.388', purchase_price_usd: '58.64' });
 
