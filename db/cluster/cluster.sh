@@ -55,12 +55,17 @@ load_secrets() {
   set -a; . "$SECRETS"; set +a
 }
 
-running() { [ -f "$1/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
+# pg_ctl status asks kill -0, which a postmaster killed a moment ago passes until its
+# parent reaps it (a zombie): that one is not running (lib.sh alive).
+running() {
+  [ -f "$1/postmaster.pid" ] && alive "$(head -n1 "$1/postmaster.pid")" && as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1
+}
 
 start_server() {
   local data=$1 port=$2 name=$3
   check_pid_file "$data"
   if running "$data"; then note "$name already running"; return; fi
+  clear_socket_lock "$SOCK" "$port"
   if port_in_use "$port"; then
     die "port $port is already in use by another program, so the $name cannot start there. Stop that program or choose another port (PRIMARY_PORT / REPLICA_PORT)."
   fi

@@ -58,14 +58,30 @@ port_in_use() {
   return 1
 }
 
-# Refuses a stale postmaster.pid with a clear message, or removes it when its process is gone.
+# Whether a process lives. A postmaster killed a moment ago passes kill -0 until its
+# parent (often PID 1) reaps it; as a zombie it holds no port, socket or file any more.
+alive() {
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+  [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+# Removes a stale postmaster.pid when its process is gone.
 check_pid_file() {
   local data=$1 pidfile="$1/postmaster.pid"
   [ -f "$pidfile" ] || return 0
   local pid; pid=$(head -n1 "$pidfile")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+  if alive "$pid"; then return 0; fi
   note "removing stale lock file $pidfile (process $pid is not running)"
   rm -f "$pidfile"
+}
+
+# Removes a Unix socket's lock file (and socket) left by a postmaster that is gone: a new
+# server on that port would otherwise refuse to start while the old one is still a zombie.
+clear_socket_lock() {
+  local sock=$1 port=$2 lock="$1/.s.PGSQL.$2.lock"
+  [ -f "$lock" ] || return 0
+  alive "$(head -n1 "$lock")" && return 0
+  rm -f "$lock" "$sock/.s.PGSQL.$port"
 }
 
 # Runs SQL as the bootstrap superuser over the Unix socket (peer authentication).
