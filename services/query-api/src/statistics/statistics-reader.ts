@@ -1,4 +1,5 @@
 import { comparePositions } from '@crypto-invest/contracts';
+import { CoalescedPoll } from '../freshness/coalesced-poll.ts';
 import { stringifyJsonExact } from '@crypto-invest/money';
 import type { PositionWatcher } from '../freshness/position-watcher.ts';
 import { readProjectionState, type ProjectionState } from '../freshness/projection-state.ts';
@@ -34,6 +35,7 @@ interface RenderedBody {
 export class StatisticsReader {
   private readonly snapshots = new Map<string, StatisticsSnapshot>();
   private readonly reading = new Map<string, Promise<StatisticsRead>>();
+  private readonly serialReads = new Map<string, CoalescedPoll<StatisticsRead>>();
   private readonly bodies = new Map<string, RenderedBody>();
 
   constructor(
@@ -59,11 +61,19 @@ export class StatisticsReader {
         this.onCache?.('hit');
         return { snapshot: cached, source, state: cached.state };
       }
-      // Requests that miss on the same position share one snapshot read.
+      // Requests that miss on the same position share one snapshot read; and one read at a
+      // time per source and bucket (the next one queued behind it starts after this request
+      // saw the position, so it reads at least that): under a stream of writes the position
+      // moves every few ms, and a read per position would keep the replica busy re-reading.
       const readingKey = `${key}|${state.generation}|${state.token}`;
       let pending = this.reading.get(readingKey);
       if (!pending) {
-        pending = this.readSnapshot(bucket, source).finally(() => this.reading.delete(readingKey));
+        let reads = this.serialReads.get(key);
+        if (!reads) {
+          reads = new CoalescedPoll(() => this.readSnapshot(bucket, source));
+          this.serialReads.set(key, reads);
+        }
+        pending = reads.next().finally(() => this.reading.delete(readingKey));
         this.reading.set(readingKey, pending);
       }
       this.onCache?.('miss');
