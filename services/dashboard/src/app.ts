@@ -36,6 +36,19 @@ export function createApp(deps: DashboardDeps) {
     checks: { client: { ok: existsSync(join(config.clientDir, 'index.html')), dir: config.clientDir } },
   }));
 
+  // DNS rebinding: a page of another site, its name pointed at 127.0.0.1, would otherwise be
+  // same-origin with this server and use the API key it adds. Only known host names get /api/*.
+  app.use('/api/*', async (c, next) => {
+    // (The URL's host is the request's Host header: @hono/node-server builds the URL from it.)
+    if (!hostAllowed(new URL(c.req.url).host, config.allowedHosts)) {
+      return problemResponse(
+        c,
+        httpProblem(403, 'host-not-allowed', 'Host not allowed', 'this dashboard answers /api only under its own host names (ALLOWED_HOSTS)'),
+      );
+    }
+    await next();
+  });
+
   const command: Upstream = { label: 'command API', baseUrl: config.upstreams.command, prefix: '/api/command' };
   const query: Upstream = { label: 'query API', baseUrl: config.upstreams.query, prefix: '/api/query' };
   const forwarding: ForwardingOptions = {
@@ -78,4 +91,13 @@ export function createApp(deps: DashboardDeps) {
   });
 
   return app;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The Host header's name (without port) is a loopback name or one of `allowed`. */
+export function hostAllowed(host: string | undefined, allowed: readonly string[]): boolean {
+  if (!host) return false;
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  return LOOPBACK_HOSTS.has(name) || allowed.includes(name);
 }

@@ -45,6 +45,15 @@ const Schema = z
     STATUS_TIMEOUT_MS: env.milliseconds(2_000),
     /** Longest wait for the coin search before the built-in list answers instead. */
     COIN_SEARCH_TIMEOUT_MS: env.milliseconds(3_000),
+    /**
+     * Host names (comma-separated, no port) under which browsers may reach /api/* besides
+     * loopback ones (127.0.0.1, localhost, [::1]): this server adds the API key, so a page on
+     * another site whose name an attacker points at 127.0.0.1 (DNS rebinding) must not use it.
+     */
+    ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
     /** Folder of the Vite-built single-page app. */
     CLIENT_DIR: z.string().min(1).default(BUILT_CLIENT_DIR),
   })
@@ -58,6 +67,7 @@ const Schema = z
     timeouts: { upstreamMs: c.UPSTREAM_TIMEOUT_MS, statusMs: c.STATUS_TIMEOUT_MS },
     imports: { maxBytes: c.IMPORT_MAX_BYTES, timeoutMs: c.IMPORT_TIMEOUT_MS },
     clientDir: c.CLIENT_DIR,
+    allowedHosts: c.ALLOWED_HOSTS,
   }));
 
 export type Config = z.output<typeof Schema>;

@@ -187,3 +187,29 @@ describe('forwarding /api/command and /api/query', () => {
     await expect(response.text()).rejects.toThrow();
   });
 });
+
+describe('host names (DNS rebinding)', () => {
+  it('forwards /api only for loopback names and ALLOWED_HOSTS; another name gets 403 and reaches nothing', async () => {
+    let calls = 0;
+    const command = await upstream((_req, res) => {
+      calls += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[]');
+    });
+    const { app } = dashboardApp({ COMMAND_API_URL: command.url, DASHBOARD_API_KEY: KEY, ALLOWED_HOSTS: 'Dash.Example' });
+
+    for (const host of ['127.0.0.1:8501', 'localhost:8501', '[::1]:8501', 'dash.example', 'dash.example:8501']) {
+      expect((await app.request(`http://${host}/api/command/history?limit=1`)).status, host).toBe(200);
+    }
+    expect(calls).toBe(5);
+    for (const host of ['attacker.example:8501', 'localhost.attacker.example', '127.0.0.1.nip.io:8501']) {
+      const refused = await app.request(`http://${host}/api/command/investments`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      expect(refused.status, host).toBe(403);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(await refused.json()).toMatchObject({ type: '/problems/host-not-allowed' });
+    }
+    expect(calls).toBe(5);
+    // The page itself and health stay reachable under any name (they hold no key).
+    expect((await app.request('http://attacker.example/health')).status).toBe(200);
+  });
+});
