@@ -136,12 +136,14 @@ export class FakeCoinGecko {
       headers: { 'x-cg-demo-api-key': header(req, 'x-cg-demo-api-key'), 'x-cg-pro-api-key': header(req, 'x-cg-pro-api-key') },
       at: Date.now(),
     });
+    // The fault is the arriving request's: one still held by a delay when the faults change
+    // (a client that gave up on it, a test that moved on) must not take a later one's.
+    const fault = this.faults.find((f) => f.times > 0 && path.startsWith(f.pathPrefix ?? '/api/v3'));
+    if (fault) fault.times -= 1;
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (res.destroyed) return;
 
-    const fault = this.faults.find((f) => f.times > 0 && path.startsWith(f.pathPrefix ?? '/api/v3'));
     if (fault) {
-      fault.times -= 1;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
       const body = fault.status === 429 ? { status: { error_code: 429, error_message: "You've exceeded the Rate Limit." } } : { error: 'fake failure' };
