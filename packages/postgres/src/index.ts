@@ -3,6 +3,7 @@ export {
   withTransaction,
   sqlState,
   isConnectionError,
+  isConnectFailure,
   errorSummary,
   type Pool,
   type PoolClient,

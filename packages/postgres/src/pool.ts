@@ -100,6 +100,19 @@ export function isConnectionError(error: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated|connection timeout|is not queryable/i.test(message);
 }
 
+const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * True for a connection error that happened before any statement was sent: the server was
+ * never reached (refused, unknown, unreachable, connect time-out). A connection lost later,
+ * under a statement or a COMMIT, is not one: that statement may have taken effect.
+ */
+export function isConnectFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && NOT_REACHED.has(code)) return true;
+  return /timeout exceeded when trying to connect|connection timeout/i.test(String((error as Error | null)?.message ?? ''));
+}
+
 /** A loggable summary of an error without query parameters or connection strings. */
 export function errorSummary(error: unknown): { message: string; code?: string } {
   const e = error as { message?: unknown; code?: unknown };

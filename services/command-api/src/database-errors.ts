@@ -1,5 +1,5 @@
 import { DomainError } from '@crypto-invest/contracts';
-import { isConnectionError, sqlState } from '@crypto-invest/postgres';
+import { isConnectFailure, isConnectionError, sqlState } from '@crypto-invest/postgres';
 
 // Lock or statement time-outs and lost connections are the database being unavailable,
 // not a bug: the client gets a 503 it can retry. What it may assume differs: a
@@ -8,8 +8,6 @@ import { isConnectionError, sqlState } from '@crypto-invest/postgres';
 // lost only the answer — the write may have committed. Only an Idempotency-Key retry
 // is safe then, and the answer says so. Anything else goes on to the one error handler (500).
 const TIMEOUTS = new Set(['57014', '55P03', '25P03', '40P01']);
-const NEVER_CONNECTED = /timeout exceeded when trying to connect|connection timeout/i;
-const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 /** Use as `.catch(databaseUnavailable)` on database work. */
 export function databaseUnavailable(error: unknown): never {
@@ -17,10 +15,8 @@ export function databaseUnavailable(error: unknown): never {
   const state = sqlState(error);
   if (state && TIMEOUTS.has(state)) throw unavailable('the database did not answer in time; nothing was recorded, please retry');
   if (isConnectionError(error)) {
-    const code = (error as { code?: unknown }).code;
-    const neverConnected = NEVER_CONNECTED.test(String((error as Error).message ?? '')) || (typeof code === 'string' && NOT_REACHED.has(code));
     throw unavailable(
-      neverConnected
+      isConnectFailure(error)
         ? 'the database could not be reached; nothing was recorded, please retry'
         : 'the connection to the database was lost before it answered: the write may or may not have been recorded. ' +
             'Retry with the same Idempotency-Key (it is then recorded exactly once), or check GET /history before retrying without one',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { stringifyJsonExact } from '@crypto-invest/money';
 import type { PositionWatcher } from '../freshness/position-watcher.ts';
 import { toProjectionState, type ProjectionState } from '../freshness/projection-state.ts';
+import { jsonBytes } from '../http/json-text.ts';
 import type { ReplayClock } from '../replicas/replay-clock.ts';
 import type { ReadSource, ReadSources } from '../replicas/read-sources.ts';
 import { withSnapshot } from '../replicas/snapshot.ts';
@@ -18,8 +18,6 @@ export interface RenderedPage {
 
 /** Pages kept per read source (all of the same replay position); the least recently used goes first. */
 export const MAX_CACHED_PAGES = 500;
-
-const encoder = new TextEncoder();
 
 /** Distinct page statements prepared on each connection, at most. */
 const MAX_PREPARED = 64;
@@ -121,7 +119,7 @@ export class HistoryPages {
     const items = value.rows.slice(0, page.limit);
     const last = items.at(-1);
     const next = value.rows.length > page.limit && last ? encodeCursor({ timestamp: last.timestamp, id: last.id }) : undefined;
-    const body = encoder.encode(stringifyJsonExact(items.map(toInvestmentView)));
+    const body = jsonBytes(items.map(toInvestmentView));
     return { state: value.state, body, next, source };
   }
 

@@ -1,5 +1,6 @@
 import type { Context, TypedResponse } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { stringifyJsonExact } from '@crypto-invest/money';
 
 /**
  * Sends JSON text that stringifyJsonExact (the serializer behind sendJson) already
@@ -17,4 +18,11 @@ export function sendJsonText<S extends ContentfulStatusCode>(
   return c.body(text, status, { 'content-type': 'application/json; charset=utf-8', ...headers }) as unknown as Response &
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     TypedResponse<any, S, 'json'>;
+}
+
+const encoder = new TextEncoder();
+
+/** A body to keep and send many times: stringifyJsonExact's text, as UTF-8 bytes. */
+export function jsonBytes(value: unknown): Uint8Array<ArrayBuffer> {
+  return encoder.encode(stringifyJsonExact(value));
 }

@@ -1,8 +1,9 @@
 import { comparePositions } from '@crypto-invest/contracts';
-import { CoalescedPoll } from '../freshness/coalesced-poll.ts';
 import { stringifyJsonExact } from '@crypto-invest/money';
+import { CoalescedPoll } from '../freshness/coalesced-poll.ts';
 import type { PositionWatcher } from '../freshness/position-watcher.ts';
 import { readProjectionState, type ProjectionState } from '../freshness/projection-state.ts';
+import { jsonBytes } from '../http/json-text.ts';
 import type { PriceLookup } from '../prices/current-prices.ts';
 import type { ReadSource, ReadSources } from '../replicas/read-sources.ts';
 import { withSnapshot } from '../replicas/snapshot.ts';
@@ -90,7 +91,7 @@ export class StatisticsReader {
     const fingerprint = pricesFingerprint(read.snapshot, prices);
     const cached = this.bodies.get(key);
     if (cached && cached.snapshot === read.snapshot && cached.prices === fingerprint) return cached.bytes;
-    const bytes = utf8(stringifyJsonExact(assembleStatistics(read.snapshot, prices, false)));
+    const bytes = jsonBytes(assembleStatistics(read.snapshot, prices, false));
     this.bodies.set(key, { snapshot: read.snapshot, prices: fingerprint, bytes });
     return bytes;
   }
@@ -108,9 +109,6 @@ export class StatisticsReader {
     return { snapshot, source, state: snapshot.state };
   }
 }
-
-const encoder = new TextEncoder();
-const utf8 = (text: string): Uint8Array<ArrayBuffer> => encoder.encode(text);
 
 const sameState = (a: ProjectionState, b: ProjectionState) => a.generation === b.generation && a.token === b.token;
 
